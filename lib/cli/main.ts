@@ -1,0 +1,92 @@
+/** The `ssm-poison` command line (argument parsing with commander). */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { backendInfo, BACKEND_NAMES, type BackendChoice } from '../backends/loader';
+import { SsmPoisonError } from '../errors';
+import { version } from '../version';
+import { runEval } from './eval';
+import { readJsonInput, toJson, UsageError } from './io';
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+const backendOption = () =>
+  new Option('--backend <name>', 'backend to use (default: SSM_POISON_BACKEND or automatic)').choices([
+    'auto',
+    ...BACKEND_NAMES,
+  ]);
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .exitOverride() // inherited by the subcommands created below
+    .name('ssm-poison')
+    .description('Simulate how gradient descent and gradient flow train diagonal linear SSMs, and how clean-label special sequences poison their implicit bias.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('eval')
+    .description('Evaluate one diagonal SSM on given sequences: outputs, impulse response, loss, gradients, γ coefficients, optionally the Hessian. Output is JSON.')
+    .argument('[file]', 'input JSON (standard input when omitted)')
+    .option('--json', 'machine-readable JSON on stdout (the output is JSON either way)')
+    .option('--impulse-length <L>', 'number of impulse-response entries (default: the sequence length)', positiveInteger)
+    .option('--hessian', 'also output the Hessian ∂²L/∂a²')
+    .addOption(backendOption())
+    .addHelpText('after', `
+Input: { "model": { "a": [...], "b": [...], "c": [...] }, "inputs": [[...], ...],
+         "targets": [...] }   (targets optional; "teacher": {a, b, c} may replace them)
+
+Examples:
+  $ ssm-poison eval case.json --hessian
+  $ echo '{"model":{"a":[0.5],"b":[1],"c":[1]},"inputs":[[1,0,0]],"targets":[0.2]}' | ssm-poison eval`)
+    .action((file: string | undefined, opts: { impulseLength?: number; hessian?: boolean; backend?: BackendChoice }) => {
+      const result = runEval(readJsonInput(file), opts);
+      process.stdout.write(`${toJson(result)}\n`);
+    });
+
+  program
+    .command('info')
+    .description('Show the version and the backend that would be used (name, OpenBLAS, threads, load errors).')
+    .option('--json', 'machine-readable JSON on stdout')
+    .addOption(backendOption())
+    .addHelpText('after', '\nExamples:\n  $ ssm-poison info --json\n  $ ssm-poison info --backend native-portable')
+    .action((opts: { json?: boolean; backend?: BackendChoice }) => {
+      const info = { version, node: process.version, ...backendInfo(opts.backend) };
+      if (opts.json) {
+        process.stdout.write(`${toJson(info)}\n`);
+        return;
+      }
+      const lines = [
+        `ssm-poison ${info.version} (Node.js ${info.node})`,
+        `backend: ${info.name}`,
+        `BLAS: ${info.blas}${info.openblas ? ' (OpenBLAS linked)' : ''}, ${info.blasThreads} BLAS thread(s)`,
+        `threads for independent students: ${info.threads}`,
+        ...info.loadErrors.map((e) => `not loaded: ${e.backend}: ${e.message}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI; bad input exits with code 2, other failures with 1. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // commander printed its own message (help, version, or a usage error)
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const usage = err instanceof UsageError || err instanceof TypeError || err instanceof RangeError;
+    const label = err instanceof SsmPoisonError ? `${err.code}: ` : '';
+    process.stderr.write(`ssm-poison: ${label}${e.message ?? String(err)}\n`);
+    process.exitCode = usage ? 2 : 1;
+  }
+}

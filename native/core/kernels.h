@@ -1,0 +1,33 @@
+// Per-student building blocks shared by the C entry points (SPEC §1–§2).
+#ifndef SSM_POISON_CORE_KERNELS_H
+#define SSM_POISON_CORE_KERNELS_H
+
+#include <cstdint>
+
+#include "ssm.h"
+
+namespace ssm {
+
+// h_l = Σ_i c_i b_i a_i^l for l = 0 … L−1 into out[l], or with reversed into out[L−1−l]
+// (the layout the forward product needs). work holds impulse_work_size(d) doubles.
+void impulse_one(int64_t d, const double* a, const double* b, const double* c, int64_t L, bool reversed,
+                 double* out, double* work);
+int64_t impulse_work_size(int64_t d);
+
+// For one student and the reversed e vector (erev[t] = e_{K−1−t}, the order Horner's scheme
+// consumes it), all at once (any output may be null):
+//   poly_i   = Σ_{l=0}^{K−1} e_l a_i^l
+//   dpoly_i  = Σ_{l=1}^{K−1} l a_i^{l−1} e_l
+//   d2poly_i = Σ_{l=2}^{K−1} l (l−1) a_i^{l−2} e_l
+void e_polynomials(int64_t d, const double* a, int64_t K, const double* erev, double* poly, double* dpoly,
+                   double* d2poly);
+
+// Reversed impulse responses of all students (S×K: hrev[s][K−1−l] = h_{s,l}).
+void reversed_impulses(const ssm_models* m, int64_t K, double* hrev);
+
+// y (S×N) = hrev (S×K) · Xᵀ, i.e. y_{s,n} = Σ_l h_{s,l} x_{n,K−1−l} (one GEMM).
+void forward_from_impulses(int64_t S, const ssm_sequences* x, const double* hrev, double* y);
+
+}  // namespace ssm
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * ssm-poison core: the C ABI of the simulation engine (SPEC §1–§3, §7).
+ *
+ * Plain C17/C++17, no Node or WASM headers. Every array is float64, row-major, owned by
+ * the caller. Functions never throw and never abort: they validate their arguments and
+ * return an ssm_status. Output pointers marked "optional" may be NULL (not computed).
+ *
+ * Shapes:  S students (independent diagonal SSMs of dimension d, a/b/c are S×d),
+ *          N sequences of length K (x is N×K, x[n*K + t] = x_{n,t}).
+ */
+#ifndef SSM_POISON_CORE_SSM_H
+#define SSM_POISON_CORE_SSM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ssm_status {
+  SSM_OK = 0,
+  SSM_E_INVALID_ARGUMENT = 1, /* a size, pointer or mode is out of range */
+  SSM_E_NO_MEMORY = 2,        /* a work buffer could not be allocated */
+  SSM_E_INTERNAL = 3          /* an unexpected C++ exception (a bug) */
+} ssm_status;
+
+/* The largest number of doubles any single array (input, output or work buffer) may
+ * hold: 2^31 (16 GiB). Larger requests are rejected with SSM_E_INVALID_ARGUMENT. */
+#define SSM_MAX_ELEMENTS ((int64_t)1 << 31)
+
+/* A batch of S diagonal SSMs of dimension d: s_{t+1} = diag(a) s_t + b x_t, y = c·s_K. */
+typedef struct ssm_models {
+  int64_t count; /* S ≥ 1 */
+  int64_t dim;   /* d ≥ 1 */
+  const double* a; /* S×d */
+  const double* b; /* S×d */
+  const double* c; /* S×d */
+} ssm_models;
+
+/* N sequences of length K ≥ 1, row-major N×K. */
+typedef struct ssm_sequences {
+  int64_t count;  /* N ≥ 1 */
+  int64_t length; /* K ≥ 1 */
+  const double* x;
+} ssm_sequences;
+
+/* Human-readable text of a status. */
+const char* ssm_status_message(ssm_status status);
+
+/* Build information: the BLAS implementation ("openblas" or "portable"), whether
+ * OpenBLAS is linked, and the thread counts used. */
+const char* ssm_blas_name(void);
+int ssm_has_openblas(void);
+int ssm_blas_threads(void);
+int ssm_threads(void);
+/* Threads used to run independent students in parallel (≥ 1; 0 restores the default:
+ * SSM_POISON_THREADS or the number of cores). */
+void ssm_set_threads(int threads);
+
+/* Impulse response h_{s,l} = Σ_i c_i b_i a_i^l, l = 0 … L−1; h is S×L. */
+ssm_status ssm_impulse_response(const ssm_models* m, int64_t L, double* h);
+
+/* Final outputs y_{s,n} = Σ_l h_{s,l} x_{n,K−1−l} through the impulse form; y is S×N. */
+ssm_status ssm_forward(const ssm_models* m, const ssm_sequences* x, double* y);
+
+/* The recurrence (scan). Modes:
+ *   SSM_SCAN_FINAL   out is S×N        (y = c·s_K, equal to ssm_forward)
+ *   SSM_SCAN_OUTPUTS out is S×N×K      (out[s][n][t] = c·s_{t+1}, the output after x_t)
+ *   SSM_SCAN_STATES  out is S×N×K×d    (out[s][n][t][i] = (s_{t+1})_i)              */
+typedef enum ssm_scan_mode { SSM_SCAN_FINAL = 0, SSM_SCAN_OUTPUTS = 1, SSM_SCAN_STATES = 2 } ssm_scan_mode;
+ssm_status ssm_scan(const ssm_models* m, const ssm_sequences* x, int mode, double* out);
+
+/* Loss and derivatives of the MSE L = (1/N) Σ_n (y_n − y*_n)² for every student (SPEC §2).
+ * Every pointer except loss is optional.
+ *   loss       S          outputs  S×N       residuals S×N (r = y − y*)
+ *   e          S×K        e_l = (2/N) Σ_n r_n x_{n,K−1−l}
+ *   grad_a/b/c S×d        ∂L/∂a, ∂L/∂b, ∂L/∂c
+ *   gamma      S×(K−1)    γ^(k) = −(k+1) e_{k+1}, k = 0 … K−2 (Proposition 1)
+ *   hessian    S×d×d      ∂²L/∂a² (b, c fixed)
+ *   kernel_grad S×d×d     ∂L/∂A for the full (non-diagonal) recurrent kernel A
+ *   kernel_grad_norm S    its Frobenius norm                                        */
+typedef struct ssm_evaluation {
+  double* loss;
+  double* outputs;
+  double* residuals;
+  double* e;
+  double* grad_a;
+  double* grad_b;
+  double* grad_c;
+  double* gamma;
+  double* hessian;
+  double* kernel_grad;
+  double* kernel_grad_norm;
+} ssm_evaluation;
+ssm_status ssm_evaluate(const ssm_models* m, const ssm_sequences* x, const double* targets /* N */,
+                        ssm_evaluation* out);
+
+/* Extrapolation error (SPEC §7) of every student against one teacher (teacher->count = 1):
+ * max_{j∈[from,to]} |h_j − h*_j| / max_{j∈[from,to]} |h*_j| (inclusive range, 0 ≤ from ≤ to).
+ * out is S. */
+ssm_status ssm_extrapolation_error(const ssm_models* m, const ssm_models* teacher, int64_t from, int64_t to,
+                                   double* out);
+
+/* Effective rank exp(−Σ p_i log p_i), p = |a| / Σ|a| (SPEC §7); out is S. An all-zero a has
+ * effective rank 0 by convention. */
+ssm_status ssm_effective_rank(const ssm_models* m, double* out);
+
+/* NumPy-compatible random numbers (SPEC §3): MT19937 seeded like np.random.seed(int),
+ * random_sample doubles and the legacy polar Gaussian with its cached second value. */
+typedef struct ssm_mt19937 {
+  uint32_t key[624];
+  int32_t pos;
+  int32_t has_gauss;
+  double gauss;
+} ssm_mt19937;
+void ssm_mt_seed(ssm_mt19937* state, uint32_t seed);
+void ssm_mt_random_sample(ssm_mt19937* state, int64_t n, double* out);
+void ssm_mt_normal(ssm_mt19937* state, double loc, double scale, int64_t n, double* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSM_POISON_CORE_SSM_H */
