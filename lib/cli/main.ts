@@ -26,7 +26,12 @@ export function buildProgram(): Command {
     .name('ssm-poison')
     .description('Simulate how gradient descent and gradient flow train diagonal linear SSMs, and how clean-label special sequences poison their implicit bias.')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Examples:
+  $ ssm-poison info
+  $ ssm-poison eval case.json --hessian
+  $ ssm-poison eval --help`);
 
   program
     .command('eval')
