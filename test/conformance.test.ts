@@ -27,6 +27,7 @@ import type {
 } from '../lib/backends/backend';
 import { BACKEND_NAMES, backendLoadError, getBackend } from '../lib/backends/loader';
 import { assertClose } from './helpers/close';
+import { describeNumpyRandom } from './helpers/numpy-random-suite';
 import {
   TestRng,
   copyModels,
@@ -115,7 +116,8 @@ function lossGradientFD(backend: Backend, p: Problem, field: Field): Float64Arra
   const { count: S, dim: d } = p.m;
   const grad = new Float64Array(S * d);
   for (let i = 0; i < d; i++) {
-    const col = richardson((delta) => backend.evaluate(shifted(p.m, field, i, delta), p.x, p.targets, {}).loss, FD_STEP[field]);
+    const loss = (delta: number) => backend.evaluate(shifted(p.m, field, i, delta), p.x, p.targets, {}).loss;
+    const col = richardson(loss, FD_STEP[field]);
     for (let s = 0; s < S; s++) grad[s * d + i] = col[s];
   }
   return grad;
@@ -141,7 +143,13 @@ function row(v: Float64Array, s: number, width: number): Float64Array {
 }
 
 /** Per-student closeness (students can differ in scale by orders of magnitude). */
-function assertClosePerStudent(got: Float64Array | undefined, want: Float64Array, S: number, tol: number, what: string): void {
+function assertClosePerStudent(
+  got: Float64Array | undefined,
+  want: Float64Array,
+  S: number,
+  tol: number,
+  what: string,
+): void {
   assert.ok(got, `${what}: the result is missing`);
   assert.equal(got.length, want.length, `${what}: ${got.length} entries, expected ${want.length}`);
   const w = want.length / S;
@@ -228,7 +236,8 @@ function derivativeTests(backend: Backend): void {
               assertClosePerStudent(H, hessianFD(backend, p), GRID_S, FD_TOL, 'hessian vs FD');
               const Ht = new Float64Array(H!.length);
               for (let s = 0; s < GRID_S; s++)
-                for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Ht[(s * d + j) * d + i] = H![(s * d + i) * d + j];
+                for (let i = 0; i < d; i++)
+                  for (let j = 0; j < d; j++) Ht[(s * d + j) * d + i] = H![(s * d + i) * d + j];
               assertClosePerStudent(H, Ht, GRID_S, EXACT_TOL, 'hessian vs its transpose');
             });
 
@@ -255,7 +264,7 @@ function derivativeTests(backend: Backend): void {
               assertClosePerStudent(ev.gamma, gamma, GRID_S, EXACT_TOL, 'γ^(k) = −(k+1) e_{k+1}');
             });
 
-            it('γ gives the gradient flow: da_i/dt = −∂L/∂a_i = c_i b_i Σ_k γ^(k) a_i^k (≤ 1e−6 vs FD)', () => {
+            it('γ gives the gradient: da_i/dt = −∂L/∂a_i = c_i b_i Σ_k γ^(k) a_i^k (≤ 1e−6 vs FD)', () => {
               const ev = full();
               const fromGamma = new Float64Array(GRID_S * d);
               for (let s = 0; s < GRID_S; s++) {
@@ -271,7 +280,7 @@ function derivativeTests(backend: Backend): void {
                 }
               }
               assertClosePerStudent(fromGamma, gradAFD(), GRID_S, FD_TOL, '−c b Σ_k γ^(k) a^k vs FD ∂L/∂a');
-              assertClosePerStudent(fromGamma, ev.gradA!, GRID_S, 1e-10, '−c b Σ_k γ^(k) a^k vs gradA');
+              assertClosePerStudent(fromGamma, ev.gradA!, GRID_S, EXACT_TOL, '−c b Σ_k γ^(k) a^k vs gradA');
             });
 
             it('the kernel gradient: its diagonal is gradA, kernelGradNorm its Frobenius norm', () => {
@@ -399,6 +408,8 @@ const ORACLE_SHAPES: [number, number, number, number][] = [
   [4, 5, 33, 40],
   [2, 3, 1, 300],
   [2, 64, 7, 257],
+  // Enough work per call that the native backends run students in parallel threads.
+  [16, 32, 50, 200],
 ];
 
 function evaluationsClose(got: Evaluation, want: Evaluation, what: string): void {
@@ -416,7 +427,8 @@ function oracleTests(backend: Backend, oracle: Backend): void {
 
         it('impulseResponse (lengths 1, κ, κ+13)', () => {
           for (const L of [1, K, K + 13]) {
-            assertClose(backend.impulseResponse(p.m, L), oracle.impulseResponse(p.m, L), EXACT_TOL, `impulseResponse L=${L}`);
+            const want = oracle.impulseResponse(p.m, L);
+            assertClose(backend.impulseResponse(p.m, L), want, EXACT_TOL, `impulseResponse L=${L}`);
           }
         });
 
@@ -436,9 +448,22 @@ function oracleTests(backend: Backend, oracle: Backend): void {
             oracle.evaluate(p.m, p.x, p.targets, ALL_FIELDS),
             'evaluate (all fields)',
           );
-          evaluationsClose(backend.evaluate(p.m, p.x, p.targets, {}), oracle.evaluate(p.m, p.x, p.targets, {}), 'evaluate (loss only)');
+          evaluationsClose(
+            backend.evaluate(p.m, p.x, p.targets, {}),
+            oracle.evaluate(p.m, p.x, p.targets, {}),
+            'evaluate (loss only)',
+          );
+          const again = backend.evaluate(p.m, p.x, p.targets, ALL_FIELDS);
+          const first = backend.evaluate(p.m, p.x, p.targets, ALL_FIELDS);
+          for (const key of Object.keys(first) as (keyof Evaluation)[]) {
+            assert.deepEqual(again[key], first[key], `evaluate ${key} differs from run to run`);
+          }
           const some: EvaluateRequest = { gradB: true, kernelGradNorm: true };
-          evaluationsClose(backend.evaluate(p.m, p.x, p.targets, some), oracle.evaluate(p.m, p.x, p.targets, some), 'evaluate (gradB, kernelGradNorm)');
+          evaluationsClose(
+            backend.evaluate(p.m, p.x, p.targets, some),
+            oracle.evaluate(p.m, p.x, p.targets, some),
+            'evaluate (gradB, kernelGradNorm)',
+          );
         });
 
         it('extrapolationError (teachers of dim 1 … 4; J = [0,0], [0,39], [1,20], [7,7])', () => {
@@ -494,6 +519,12 @@ function rejects(fn: () => unknown, cls: ErrorClass, message: RegExp | string): 
   });
 }
 
+/** S all-zero models of dimension d (valid input; only the sizes matter here). */
+function zeroModels(count: number, dim: number): ModelBatch {
+  const n = count * dim;
+  return { count, dim, a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n) };
+}
+
 /** A model or sequence batch with some fields replaced by (possibly ill-typed) values. */
 function withFields<T extends object>(base: T, fields: Record<string, unknown>): T {
   return { ...base, ...fields } as T;
@@ -510,34 +541,88 @@ function badInputTests(backend: Backend, oracle: Backend): void {
     };
     const x: SequenceBatch = { count: 3, length: 4, x: Float64Array.from([1, 2, 3, 4, 0, -1, 0.5, 2, 3, 3, -3, 1]) };
     const targets = Float64Array.from([1, -1, 0.5]);
-    const teacher: ModelBatch = { count: 1, dim: 1, a: Float64Array.from([0.8]), b: Float64Array.from([1]), c: Float64Array.from([1]) };
+    const teacher: ModelBatch = { count: 1, dim: 1, a: Float64Array.of(0.8), b: Float64Array.of(1), c: Float64Array.of(1) };
 
     afterEach('a follow-up valid call gives the right numbers', () => {
-      evaluationsClose(backend.evaluate(m, x, targets, ALL_FIELDS), oracle.evaluate(m, x, targets, ALL_FIELDS), 'after bad input');
+      const want = oracle.evaluate(m, x, targets, ALL_FIELDS);
+      evaluationsClose(backend.evaluate(m, x, targets, ALL_FIELDS), want, 'after bad input');
       assertClose(backend.scan(m, x, 'states'), oracle.scan(m, x, 'states'), EXACT_TOL, 'scan states after bad input');
-      assertClose(backend.impulseResponse(m, 5), oracle.impulseResponse(m, 5), EXACT_TOL, 'impulseResponse after bad input');
+      const h = oracle.impulseResponse(m, 5);
+      assertClose(backend.impulseResponse(m, 5), h, EXACT_TOL, 'impulseResponse after bad input');
     });
 
     it('wrong array types are TypeErrors naming the parameter (exact messages)', () => {
       const ir = (fields: Record<string, unknown>) => () => backend.impulseResponse(withFields(m, fields), 3);
-      rejects(ir({ a: [0.5, -0.3, 0.9, 0.2] }), TypeError, 'Expected a Float64Array for a but received Array of type Array');
-      rejects(ir({ b: new Float32Array(4) }), TypeError, 'Expected a Float64Array for b but received Float32Array(4) of type Float32Array');
+      rejects(
+        ir({ a: [0.5, -0.3, 0.9, 0.2] }),
+        TypeError,
+        'Expected a Float64Array for a but received Array of type Array',
+      );
+      rejects(
+        ir({ b: new Float32Array(4) }),
+        TypeError,
+        'Expected a Float64Array for b but received Float32Array(4) of type Float32Array',
+      );
       rejects(ir({ c: 'abc' }), TypeError, 'Expected a Float64Array for c but received "abc" of type string');
-      rejects(ir({ a: undefined }), TypeError, 'Expected a Float64Array for a but received undefined of type undefined');
+      rejects(
+        ir({ a: undefined }),
+        TypeError,
+        'Expected a Float64Array for a but received undefined of type undefined',
+      );
       rejects(ir({ b: null }), TypeError, /^Expected a Float64Array for b\b.*received null of type null$/);
-      rejects(() => backend.forward(m, withFields(x, { x: Array.from(x.x) })), TypeError, /^Expected a Float64Array for inputs but received Array/);
-      rejects(() => backend.evaluate(m, x, [1, -1, 0.5] as unknown as Float64Array, {}), TypeError, /^Expected a Float64Array for targets\b/);
-      rejects(() => backend.evaluate(m, x, new Int32Array(3) as unknown as Float64Array, {}), TypeError, /for targets but received Int32Array\(3\)/);
-      rejects(() => backend.extrapolationError(m, withFields(teacher, { a: new Float32Array(1) }), 0, 3), TypeError, /^Expected a Float64Array for teacher\.a\b/);
-      rejects(() => backend.effectiveRank(withFields(m, { c: {} })), TypeError, /^Expected a Float64Array for c but received object of type object$/);
+      rejects(
+        () => backend.forward(m, withFields(x, { x: Array.from(x.x) })),
+        TypeError,
+        /^Expected a Float64Array for inputs but received Array/,
+      );
+      rejects(
+        () => backend.evaluate(m, x, [1, -1, 0.5] as unknown as Float64Array, {}),
+        TypeError,
+        /^Expected a Float64Array for targets\b/,
+      );
+      rejects(
+        () => backend.evaluate(m, x, new Int32Array(3) as unknown as Float64Array, {}),
+        TypeError,
+        /for targets but received Int32Array\(3\)/,
+      );
+      rejects(
+        () => backend.extrapolationError(m, withFields(teacher, { a: new Float32Array(1) }), 0, 3),
+        TypeError,
+        /^Expected a Float64Array for teacher\.a\b/,
+      );
+      rejects(
+        () => backend.effectiveRank(withFields(m, { c: {} })),
+        TypeError,
+        /^Expected a Float64Array for c but received object of type object$/,
+      );
     });
 
     it('wrong size types are TypeErrors naming the parameter', () => {
-      rejects(() => backend.impulseResponse(withFields(m, { count: '2' }), 3), TypeError, 'Expected an integer for count but received "2" of type string');
-      rejects(() => backend.impulseResponse(withFields(m, { dim: undefined }), 3), TypeError, /^Expected an integer for dim\b/);
-      rejects(() => backend.impulseResponse(m, '3' as unknown as number), TypeError, /^Expected an integer for length\b/);
-      rejects(() => backend.forward(m, withFields(x, { count: 3n })), TypeError, /^Expected an integer for inputs count but received .* of type bigint$/);
-      rejects(() => backend.scan(m, x, 'everything' as ScanMode), TypeError, 'Expected an integer for mode but received undefined of type undefined');
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: '2' }), 3),
+        TypeError,
+        'Expected an integer for count but received "2" of type string',
+      );
+      rejects(
+        () => backend.impulseResponse(withFields(m, { dim: undefined }), 3),
+        TypeError,
+        /^Expected an integer for dim\b/,
+      );
+      rejects(
+        () => backend.impulseResponse(m, '3' as unknown as number),
+        TypeError,
+        /^Expected an integer for length\b/,
+      );
+      rejects(
+        () => backend.forward(m, withFields(x, { count: 3n })),
+        TypeError,
+        /^Expected an integer for inputs count but received .* of type bigint$/,
+      );
+      rejects(
+        () => backend.scan(m, x, 'everything' as ScanMode),
+        TypeError,
+        'Expected an integer for mode but received undefined of type undefined',
+      );
     });
 
     it('NaN and ±Inf inside arrays are RangeErrors naming the parameter and the index', () => {
@@ -546,83 +631,201 @@ function badInputTests(backend: Backend, oracle: Backend): void {
         out[i] = value;
         return out;
       };
-      rejects(() => backend.impulseResponse(withFields(m, { a: bad(m.a, 2, NaN) }), 3), RangeError, 'Expected finite numbers for a but received NaN at index 2 of type number');
-      rejects(() => backend.forward(withFields(m, { b: bad(m.b, 0, Infinity) }), x), RangeError, 'Expected finite numbers for b but received an infinite value at index 0 of type number');
-      rejects(() => backend.scan(withFields(m, { c: bad(m.c, 3, -Infinity) }), x, 'final'), RangeError, /^Expected finite numbers for c\b.*index 3/);
-      rejects(() => backend.scan(m, withFields(x, { x: bad(x.x, 7, NaN) }), 'states'), RangeError, 'Expected finite numbers for inputs but received NaN at index 7 of type number');
-      rejects(() => backend.evaluate(m, x, bad(targets, 1, NaN), ALL_FIELDS), RangeError, /^Expected finite numbers for targets\b.*index 1/);
-      rejects(() => backend.extrapolationError(m, withFields(teacher, { c: Float64Array.from([Infinity]) }), 0, 3), RangeError, /^Expected finite numbers for teacher\.c\b/);
-      rejects(() => backend.effectiveRank(withFields(m, { a: bad(m.a, 1, NaN) })), RangeError, /^Expected finite numbers for a\b/);
+      rejects(
+        () => backend.impulseResponse(withFields(m, { a: bad(m.a, 2, NaN) }), 3),
+        RangeError,
+        'Expected finite numbers for a but received NaN at index 2 of type number',
+      );
+      rejects(
+        () => backend.forward(withFields(m, { b: bad(m.b, 0, Infinity) }), x),
+        RangeError,
+        'Expected finite numbers for b but received an infinite value at index 0 of type number',
+      );
+      rejects(
+        () => backend.scan(withFields(m, { c: bad(m.c, 3, -Infinity) }), x, 'final'),
+        RangeError,
+        /^Expected finite numbers for c\b.*index 3/,
+      );
+      rejects(
+        () => backend.scan(m, withFields(x, { x: bad(x.x, 7, NaN) }), 'states'),
+        RangeError,
+        'Expected finite numbers for inputs but received NaN at index 7 of type number',
+      );
+      rejects(
+        () => backend.evaluate(m, x, bad(targets, 1, NaN), ALL_FIELDS),
+        RangeError,
+        /^Expected finite numbers for targets\b.*index 1/,
+      );
+      rejects(
+        () => backend.extrapolationError(m, withFields(teacher, { c: Float64Array.from([Infinity]) }), 0, 3),
+        RangeError,
+        /^Expected finite numbers for teacher\.c\b/,
+      );
+      rejects(
+        () => backend.effectiveRank(withFields(m, { a: bad(m.a, 1, NaN) })),
+        RangeError,
+        /^Expected finite numbers for a\b/,
+      );
     });
 
     it('zero, negative and fractional sizes are RangeErrors naming the parameter', () => {
       const between = 'Expected an integer between 1 and 2147483648';
-      rejects(() => backend.impulseResponse(withFields(m, { count: 0 }), 3), RangeError, `${between} for count but received 0 of type number`);
-      rejects(() => backend.impulseResponse(withFields(m, { dim: -2 }), 3), RangeError, `${between} for dim but received -2 of type number`);
-      rejects(() => backend.impulseResponse(withFields(m, { count: 1.5 }), 3), RangeError, `${between} for count but received 1.5 of type number`);
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: 0 }), 3),
+        RangeError,
+        `${between} for count but received 0 of type number`,
+      );
+      rejects(
+        () => backend.impulseResponse(withFields(m, { dim: -2 }), 3),
+        RangeError,
+        `${between} for dim but received -2 of type number`,
+      );
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: 1.5 }), 3),
+        RangeError,
+        `${between} for count but received 1.5 of type number`,
+      );
       rejects(() => backend.impulseResponse(m, 0), RangeError, `${between} for length but received 0 of type number`);
       rejects(() => backend.impulseResponse(m, NaN), RangeError, /for length but received NaN of type number$/);
       rejects(() => backend.forward(m, withFields(x, { count: -1 })), RangeError, /for inputs count\b/);
       rejects(() => backend.forward(m, withFields(x, { length: 2.5 })), RangeError, /for length but received 2\.5\b/);
-      rejects(() => backend.scan(m, withFields(x, { length: Infinity }), 'outputs'), RangeError, /for length but received Infinity\b/);
-      rejects(() => backend.extrapolationError(m, teacher, -1, 3), RangeError, /^Expected an integer between 0 and 2147483647 for from\b/);
-      rejects(() => backend.extrapolationError(m, teacher, 5, 3), RangeError, 'Expected an integer between 5 and 2147483647 for to but received 3 of type number');
+      rejects(
+        () => backend.scan(m, withFields(x, { length: Infinity }), 'outputs'),
+        RangeError,
+        /for length but received Infinity\b/,
+      );
+      rejects(
+        () => backend.extrapolationError(m, teacher, -1, 3),
+        RangeError,
+        /^Expected an integer between 0 and 2147483647 for from\b/,
+      );
+      rejects(
+        () => backend.extrapolationError(m, teacher, 5, 3),
+        RangeError,
+        'Expected an integer between 5 and 2147483647 for to but received 3 of type number',
+      );
       rejects(() => backend.extrapolationError(m, teacher, 0.5, 3), RangeError, /for from but received 0\.5\b/);
-      rejects(() => backend.extrapolationError(m, withFields(m, {}), 0, 3), RangeError, 'Expected 1 for teacher.count but received 2 of type number');
+      rejects(
+        () => backend.extrapolationError(m, withFields(m, {}), 0, 3),
+        RangeError,
+        'Expected 1 for teacher.count but received 2 of type number',
+      );
     });
 
     it('mismatched lengths are RangeErrors naming the parameter and the expected shape', () => {
-      rejects(() => backend.impulseResponse(withFields(m, { c: new Float64Array(3) }), 3), RangeError, 'Expected 4 elements (count×dim) for c but received Float64Array(3) of type Float64Array');
-      rejects(() => backend.impulseResponse(withFields(m, { count: 1 }), 3), RangeError, /^Expected 2 elements \(count×dim\) for a\b/);
-      rejects(() => backend.forward(m, withFields(x, { length: 5 })), RangeError, 'Expected 15 elements (count×length) for inputs but received Float64Array(12) of type Float64Array');
-      rejects(() => backend.scan(m, withFields(x, { count: 2 }), 'final'), RangeError, /^Expected 8 elements \(count×length\) for inputs\b/);
-      rejects(() => backend.evaluate(m, x, new Float64Array(4), {}), RangeError, 'Expected 3 elements (inputs count) for targets but received Float64Array(4) of type Float64Array');
-      rejects(() => backend.extrapolationError(m, withFields(teacher, { b: new Float64Array(2) }), 0, 3), RangeError, /^Expected 1 elements \(count×dim\) for teacher\.b\b/);
-      rejects(() => backend.effectiveRank(withFields(m, { dim: 3 })), RangeError, /^Expected 6 elements \(count×dim\) for a\b/);
+      rejects(
+        () => backend.impulseResponse(withFields(m, { c: new Float64Array(3) }), 3),
+        RangeError,
+        'Expected 4 elements (count×dim) for c but received Float64Array(3) of type Float64Array',
+      );
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: 1 }), 3),
+        RangeError,
+        /^Expected 2 elements \(count×dim\) for a\b/,
+      );
+      rejects(
+        () => backend.forward(m, withFields(x, { length: 5 })),
+        RangeError,
+        'Expected 15 elements (count×length) for inputs but received Float64Array(12) of type Float64Array',
+      );
+      rejects(
+        () => backend.scan(m, withFields(x, { count: 2 }), 'final'),
+        RangeError,
+        /^Expected 8 elements \(count×length\) for inputs\b/,
+      );
+      rejects(
+        () => backend.evaluate(m, x, new Float64Array(4), {}),
+        RangeError,
+        'Expected 3 elements (inputs count) for targets but received Float64Array(4) of type Float64Array',
+      );
+      rejects(
+        () => backend.extrapolationError(m, withFields(teacher, { b: new Float64Array(2) }), 0, 3),
+        RangeError,
+        /^Expected 1 element \(count×dim\) for teacher\.b\b/,
+      );
+      rejects(
+        () => backend.effectiveRank(withFields(m, { dim: 3 })),
+        RangeError,
+        /^Expected 6 elements \(count×dim\) for a\b/,
+      );
     });
 
     it('absurd sizes are RangeErrors before any allocation', () => {
       const between = 'Expected an integer between 1 and 2147483648';
-      rejects(() => backend.impulseResponse(withFields(m, { count: 1e12 }), 3), RangeError, `${between} for count but received 1000000000000 of type number`);
-      rejects(() => backend.forward(m, withFields(x, { count: 1e12 })), RangeError, `${between} for inputs count but received 1000000000000 of type number`);
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: 1e12 }), 3),
+        RangeError,
+        `${between} for count but received 1000000000000 of type number`,
+      );
+      rejects(
+        () => backend.forward(m, withFields(x, { count: 1e12 })),
+        RangeError,
+        `${between} for inputs count but received 1000000000000 of type number`,
+      );
       rejects(() => backend.impulseResponse(m, 1e12), RangeError, /for length but received 1000000000000\b/);
-      rejects(() => backend.impulseResponse(withFields(m, { count: 2 ** 20, dim: 2 ** 12 }), 3), RangeError, 'Expected at most 2^31 elements for the model (count×dim) but the requested sizes give more');
-      rejects(() => backend.impulseResponse(m, 2 ** 31), RangeError, 'Expected at most 2^31 elements for the impulse response but the requested sizes give more');
-      rejects(() => backend.forward(m, withFields(x, { count: 2 ** 16, length: 2 ** 16 })), RangeError, /^Expected at most 2\^31 elements for the inputs \(count×length\)/);
+      rejects(
+        () => backend.impulseResponse(withFields(m, { count: 2 ** 20, dim: 2 ** 12 }), 3),
+        RangeError,
+        'Expected at most 2^31 elements for the model (count×dim) but received 4294967296 of type number',
+      );
+      rejects(
+        () => backend.impulseResponse(m, 2 ** 31),
+        RangeError,
+        `Expected at most 2^31 elements for the impulse response but received ${m.count * 2 ** 31} of type number`,
+      );
+      rejects(
+        () => backend.forward(m, withFields(x, { count: 2 ** 16, length: 2 ** 16 })),
+        RangeError,
+        /^Expected at most 2\^31 elements for the inputs \(count×length\)/,
+      );
 
       // States of S·N·K·d = 1·1024·1025·2048 > 2^31 doubles from 8 MB of inputs.
-      const wide: ModelBatch = {
-        count: 1,
-        dim: 2048,
-        a: new Float64Array(2048).fill(0.5),
-        b: new Float64Array(2048).fill(1),
-        c: new Float64Array(2048).fill(1),
-      };
+      const wide = zeroModels(1, 2048);
       const long: SequenceBatch = { count: 1024, length: 1025, x: new Float64Array(1024 * 1025) };
-      rejects(() => backend.scan(wide, long, 'states'), RangeError, 'Expected at most 2^31 elements for the scan states but the requested sizes give more');
+      rejects(
+        () => backend.scan(wide, long, 'states'),
+        RangeError,
+        'Expected at most 2^31 elements for the scan states but received 2149580800 of type number',
+      );
 
       // S·K > 2^31 impulse-response entries in forward and evaluate.
-      const many: ModelBatch = { count: 2048, dim: 1, a: new Float64Array(2048), b: new Float64Array(2048), c: new Float64Array(2048) };
+      const many = zeroModels(2048, 1);
       const longOne: SequenceBatch = { count: 1, length: 2 ** 20 + 1, x: new Float64Array(2 ** 20 + 1) };
-      rejects(() => backend.forward(many, longOne), RangeError, 'Expected at most 2^31 elements for the impulse responses (count×length) but the requested sizes give more');
-      rejects(() => backend.evaluate(many, longOne, new Float64Array(1), {}), RangeError, /for the impulse responses \(count×length\)/);
+      rejects(
+        () => backend.forward(many, longOne),
+        RangeError,
+        'Expected at most 2^31 elements for the impulse responses (count×length) but received 2147485696 of type number',
+      );
+      rejects(
+        () => backend.evaluate(many, longOne, new Float64Array(1), {}),
+        RangeError,
+        /for the impulse responses \(count×length\)/,
+      );
 
       // d×d kernel gradient and N×d Jacobian beyond 2^31.
-      const huge: ModelBatch = { count: 1, dim: 2 ** 16, a: new Float64Array(2 ** 16), b: new Float64Array(2 ** 16), c: new Float64Array(2 ** 16) };
+      const huge = zeroModels(1, 2 ** 16);
       const one: SequenceBatch = { count: 1, length: 1, x: Float64Array.from([1]) };
-      rejects(() => backend.evaluate(huge, one, Float64Array.from([0]), { kernelGrad: true }), RangeError, /^Expected at most 2\^31 elements for kernelGrad\b/);
-      const mid: ModelBatch = { count: 1, dim: 2049, a: new Float64Array(2049), b: new Float64Array(2049), c: new Float64Array(2049) };
+      rejects(
+        () => backend.evaluate(huge, one, Float64Array.from([0]), { kernelGrad: true }),
+        RangeError,
+        /^Expected at most 2\^31 elements for kernelGrad\b/,
+      );
+      const mid = zeroModels(1, 2049);
       const tall: SequenceBatch = { count: 2 ** 20, length: 1, x: new Float64Array(2 ** 20) };
       rejects(
         () => backend.evaluate(mid, tall, new Float64Array(2 ** 20), { hessian: true }),
         RangeError,
-        "Expected at most 2^31 elements for the Hessian's Jacobian (inputs count×dim) but the requested sizes give more",
+        "Expected at most 2^31 elements for the Hessian's Jacobian (inputs count×dim) but received 2148532224 of type number",
       );
       rejects(() => backend.extrapolationError(m, teacher, 0, 2 ** 31), RangeError, /for to\b/);
     });
 
     it('numpyRandom and setThreads check their arguments too', () => {
-      rejects(() => backend.numpyRandom(-1), RangeError, /^Expected an integer between 0 and 4294967295 for seed but received -1 of type number$/);
+      rejects(
+        () => backend.numpyRandom(-1),
+        RangeError,
+        /^Expected an integer between 0 and 4294967295 for seed but received -1 of type number$/,
+      );
       rejects(() => backend.numpyRandom(2 ** 32), RangeError, /for seed\b/);
       rejects(() => backend.numpyRandom('1' as unknown as number), TypeError, /^Expected an integer for seed\b/);
       const rng = backend.numpyRandom(7);
@@ -682,6 +885,7 @@ describe('backend conformance', () => {
       });
       derivativeTests(backend);
       scanTests(backend);
+      describeNumpyRandom(name, (seed) => backend.numpyRandom(seed));
       if (name !== 'js') {
         if (oracle) {
           oracleTests(backend, oracle);

@@ -96,7 +96,7 @@ double finite_number(const Napi::CallbackInfo& info, size_t index, const char* n
 void require_shape(Napi::Env env, const Napi::Float64Array& array, int64_t count, const char* name,
                    const char* shape) {
   if (static_cast<int64_t>(array.ElementLength()) != count) {
-    throw_range_error(env, std::string("Expected ") + std::to_string(count) + " elements (" + shape + ") for " +
+    throw_range_error(env, std::string("Expected ") + std::to_string(count) + (count == 1 ? " element (" : " elements (") + shape + ") for " +
                                name + " but received Float64Array(" + std::to_string(array.ElementLength()) +
                                ") of type Float64Array");
   }
@@ -110,11 +110,18 @@ void require_shape(Napi::Env env, const Napi::Float64Array& array, int64_t count
 
 int64_t output_size(Napi::Env env, std::initializer_list<int64_t> factors, const char* what) {
   int64_t total = 1;
+  double product = 1.0;
+  bool fits = true;
   for (int64_t f : factors) {
-    if (f < 1 || total > SSM_MAX_ELEMENTS / f)
-      throw_range_error(env, std::string("Expected at most 2^31 elements for ") + what +
-                                 " but the requested sizes give more");
-    total *= f;
+    product *= static_cast<double>(f);
+    if (f < 1 || total > SSM_MAX_ELEMENTS / f) fits = false;
+    else total *= f;
+  }
+  if (!fits) {
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", product);
+    throw_range_error(env, std::string("Expected at most 2^31 elements for ") + what + " but received " + buf +
+                               " of type number");
   }
   return total;
 }
