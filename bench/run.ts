@@ -43,7 +43,24 @@ const OPTIONS = {
   time: { type: 'string' },
   'min-iterations': { type: 'string' },
   out: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench)
+
+Benchmarks evaluate (forward + gradients a, b, c) per backend, κ, d and S, one process
+per case, and prints markdown tables with ratios and the linearity in κ.
+
+Options:
+  --backends <list>        backends, e.g. native,native-portable,js (default: all that load)
+  --kappas <list>          sequence lengths (default ${KAPPAS.join(',')})
+  --dims <list>            state dimensions d (default ${DIMS.join(',')})
+  --students <list>        students S per call (default ${STUDENTS.join(',')})
+  --quick                  only κ = ${QUICK_KAPPAS.join(', ')} (a smoke run)
+  --time <ms>              time budget per case (default ${DEFAULT_TIME_MS})
+  --min-iterations <n>     at least n measured calls per case (default ${DEFAULT_MIN_ITERATIONS})
+  --out <file>             results JSON (default bench/results/kernels-<date>.json)
+  -h, --help               this text`;
 
 const CASE_SCRIPT = path.join(__dirname, 'kernels-case.js');
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
@@ -93,6 +110,10 @@ function isoDate(d: Date): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const explicitBackends = values.backends !== undefined;
   const requested = explicitBackends ? backendList(values.backends!, '--backends') : [...BENCH_BACKENDS];
   const kappas = values.kappas !== undefined

@@ -6,6 +6,7 @@
 // makes a failure fatal.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const strict = process.argv.includes('--strict');
@@ -21,9 +22,17 @@ function nodeGypCommand() {
   }
 }
 
+// Node's own headers: npm passes its `nodedir` setting to scripts; when run directly, use
+// the headers installed beside this Node.js if there are any (no download needed).
+function nodedirArgs() {
+  if (process.env.npm_config_nodedir) return [];
+  const prefix = path.join(path.dirname(process.execPath), '..');
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+}
+
 const [cmd, args] = nodeGypCommand();
 const jobs = process.env.JOBS || 'max';
-const result = spawnSync(cmd, [...args, 'rebuild', `--jobs=${jobs}`], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(cmd, [...args, 'rebuild', `--jobs=${jobs}`, ...nodedirArgs()], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {
   const msg = `ssm-poison: building the native addon failed (exit ${result.status ?? result.signal}).`;
   if (strict) {

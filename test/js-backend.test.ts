@@ -83,13 +83,13 @@ describe('js backend', () => {
       const bad = { ...m, b: new Float64Array(3) };
       assert.throws(() => js.forward(bad, x), {
         name: 'RangeError',
-        message: 'Expected a Float64Array of 2 entries (count 1 × dim 2) for m.b but received 3 entries',
+        message: 'Expected a Float64Array of 2 entries (count 1 × dim 2) for m.b but received Float64Array(3) of type Float64Array',
       });
     });
     it('rejects inputs whose length is not count × length', () => {
       assert.throws(() => js.scan(m, { count: 2, length: 3, x: new Float64Array(3) }, 'final'), {
         name: 'RangeError',
-        message: /for x\.x but received 3 entries/,
+        message: /for x\.x but received Float64Array\(3\) of type Float64Array$/,
       });
     });
     it('rejects non-integer or non-positive counts', () => {

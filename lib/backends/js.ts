@@ -15,6 +15,7 @@ import type {
   ScanMode,
   SequenceBatch,
 } from './backend';
+import { rangeError, typeError } from '../validate';
 import { JsNumpyRandom } from './numpy-random';
 
 /** Largest number of doubles one array may hold (SSM_MAX_ELEMENTS in ssm.h). */
@@ -24,37 +25,18 @@ const MAX_ELEMENTS = 2 ** 31;
 // Structural preconditions. Full validation lives in lib/validate.ts; these only guard
 // against shapes that would silently read or write out of range.
 
-function describe(value: unknown): string {
-  if (typeof value === 'number') return `${value} of type number`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor;
-    return `a value of type ${ctor?.name ?? 'object'}`;
-  }
-  return `${String(value)} of type ${typeof value}`;
-}
-
 function checkCount(value: number, name: string, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`Expected an integer ≥ ${min} for ${name} but received ${describe(value)}`);
-  }
+  if (typeof value !== 'number') throw typeError('an integer', name, value);
+  if (!Number.isSafeInteger(value) || value < min) throw rangeError(`an integer ≥ ${min}`, name, value);
 }
 
 function checkArray(arr: Float64Array, expected: number, name: string, shape: string): void {
-  if (!(arr instanceof Float64Array)) {
-    throw new TypeError(`Expected a Float64Array for ${name} but received ${describe(arr)}`);
-  }
-  if (arr.length !== expected) {
-    throw new RangeError(
-      `Expected a Float64Array of ${expected} entries (${shape}) for ${name} but received ${arr.length} entries`,
-    );
-  }
+  if (!(arr instanceof Float64Array)) throw typeError('a Float64Array', name, arr);
+  if (arr.length !== expected) throw rangeError(`a Float64Array of ${expected} entries (${shape})`, name, arr);
 }
 
 function checkSize(size: number, name: string): void {
-  if (size > MAX_ELEMENTS) {
-    throw new RangeError(`Expected at most 2^31 entries for ${name} but the shape asks for ${size}`);
-  }
+  if (size > MAX_ELEMENTS) throw rangeError('at most 2^31 elements', name, size);
 }
 
 function checkModels(m: ModelBatch, name: string): void {
@@ -215,9 +197,7 @@ function scan(m: ModelBatch, xs: SequenceBatch, mode: ScanMode): Float64Array {
     return out;
   }
 
-  throw new RangeError(
-    `Expected one of 'final', 'outputs', 'states' for mode but received ${describe(mode)}`,
-  );
+  throw rangeError('one of final, outputs, states', 'mode', mode);
 }
 
 function evaluate(
@@ -416,11 +396,11 @@ function extrapolationError(
   checkModels(m, 'm');
   checkModels(teacher, 'teacher');
   if (teacher.count !== 1) {
-    throw new RangeError(`Expected count 1 for teacher.count but received ${describe(teacher.count)}`);
+    throw rangeError('1', 'teacher.count', teacher.count);
   }
   checkCount(from, 'from', 0);
   checkCount(to, 'to', 0);
-  if (to < from) throw new RangeError(`Expected an integer ≥ from (${from}) for to but received ${to}`);
+  if (to < from) throw rangeError(`an integer ≥ from (${from})`, 'to', to);
   const L = to + 1;
   checkSize(L, 'the impulse response');
   const S = m.count;

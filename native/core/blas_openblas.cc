@@ -18,6 +18,15 @@ namespace ssm::blas {
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
           int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  if (m == 1) {
+    // One row (a single student): cᵀ = op(B)ᵀ · op(A)ᵀ is a matrix-vector product, which
+    // OpenBLAS does faster than a 1×n GEMM. The row of op(A) has stride 1, or lda when
+    // A is transposed.
+    cblas_dgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, static_cast<blasint>(trans_b ? n : k),
+                static_cast<blasint>(trans_b ? k : n), alpha, b, static_cast<blasint>(ldb), a,
+                static_cast<blasint>(trans_a ? lda : 1), beta, c, 1);
+    return;
+  }
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
               static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
