@@ -28,6 +28,7 @@ import type {
 import { BACKEND_NAMES, backendLoadError, getBackend } from '../lib/backends/loader';
 import { assertClose } from './helpers/close';
 import { describeNumpyRandom } from './helpers/numpy-random-suite';
+import { ALL_FIELDS } from './helpers/requests';
 import {
   TestRng,
   copyModels,
@@ -52,18 +53,6 @@ const EXACT_TOL = 1e-12;
  */
 const FD_STEP: Record<Field, number> = { a: 1e-4, b: 1e-2, c: 1e-2 };
 
-const ALL_FIELDS: Required<EvaluateRequest> = {
-  outputs: true,
-  residuals: true,
-  e: true,
-  gradA: true,
-  gradB: true,
-  gradC: true,
-  gamma: true,
-  hessian: true,
-  kernelGrad: true,
-  kernelGradNorm: true,
-};
 
 // ---------------------------------------------------------------------------------------
 // Problems and finite differences

@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import type { ModelBatch, SequenceBatch } from '../lib/backends/backend';
 import { jsBackend as js } from '../lib/backends/js';
+import { ALL_FIELDS } from './helpers/requests';
 
 // The compiled file lives at dist/test/js-backend.test.js.
 const ROOT = path.join(__dirname, '..', '..');
@@ -128,18 +129,7 @@ describe('js backend', () => {
         const ex = cs.expected;
         const K = x.length;
         const d = m.dim;
-        const ev = js.evaluate(m, x, Float64Array.from(cs.targets), {
-          outputs: true,
-          residuals: true,
-          e: true,
-          gradA: true,
-          gradB: true,
-          gradC: true,
-          gamma: true,
-          hessian: true,
-          kernelGrad: true,
-          kernelGradNorm: true,
-        });
+        const ev = js.evaluate(m, x, Float64Array.from(cs.targets), ALL_FIELDS);
         assertClose(ev.loss, [ex.loss], TOL, 'loss');
         assertClose(ev.outputs, ex.outputs, TOL, 'outputs');
         assertClose(ev.residuals, ex.outputs.map((y, n) => y - cs.targets[n]), TOL, 'residuals');
