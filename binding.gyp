@@ -7,13 +7,19 @@
       "native/core/scan.cc",
       "native/core/evaluate.cc",
       "native/core/metrics.cc",
+      "native/core/ode_common.cc",
+      "native/core/dopri5.cc",
+      "native/core/rosenbrock.cc",
+      "native/core/ode_auto.cc",
+      "native/core/ode_problems.cc",
       "native/core/info.cc"
     ],
     "napi_sources": [
       "native/napi/addon.cc",
       "native/napi/args.cc",
       "native/napi/kernels.cc",
-      "native/napi/random.cc"
+      "native/napi/random.cc",
+      "native/napi/ode.cc"
     ]
   },
   "target_defaults": {

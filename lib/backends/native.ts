@@ -15,7 +15,7 @@ import type {
 } from './backend';
 
 /** The functions the addon exports (native/napi/kernels.cc, random.cc). */
-interface Addon {
+export interface Addon {
   setErrorClass(cls: typeof SsmPoisonError): void;
   impulseResponse(a: Float64Array, b: Float64Array, c: Float64Array, count: number, dim: number, length: number): Float64Array;
   forward(a: Float64Array, b: Float64Array, c: Float64Array, count: number, dim: number,
@@ -30,6 +30,31 @@ interface Addon {
   buildInfo(): { blas: string; openblas: boolean; threads: number; blasThreads: number };
   setThreads(threads: number): void;
   NumpyRandom: new (seed: number) => NumpyRandom;
+  /** The solvers' test hook: a built-in problem (0 decay, 1 logistic, 2 linear, 3 Robertson). */
+  solveTestProblem(problem: number, params: Float64Array, y0: Float64Array, t0: number, tEnd: number,
+    tEval: Float64Array, options: NativeOdeOptions): NativeOdeResult & { y: Float64Array };
+}
+
+/** ODE options as the addon reads them (method: 0 dopri5, 1 rosenbrock, 2 auto). */
+export interface NativeOdeOptions {
+  method: number;
+  rtol: number;
+  atol: number;
+  firstStep: number;
+  maxStep: number;
+  maxSteps: number;
+}
+
+/** ODE outcome as the addon reports it (status: 1 reached end, 2 stopped, < 0 failed). */
+export interface NativeOdeResult {
+  status: number;
+  message: string;
+  t: number;
+  nfev: number;
+  njev: number;
+  nlu: number;
+  nsteps: number;
+  nrejected: number;
 }
 
 const SCAN_MODES: Record<ScanMode, number> = { final: 0, outputs: 1, states: 2 };
@@ -66,6 +91,7 @@ const packageRoot = path.join(__dirname, '..', '..', '..');
 
 /** Loads an addon file; throws what `require` throws. */
 export function loadAddon(kind: keyof typeof ADDON_FILES): Addon {
+  // (the addon caches modules: loading twice returns the same object)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const addon = require(path.join(packageRoot, ADDON_FILES[kind])) as Addon;
   addon.setErrorClass(SsmPoisonError);

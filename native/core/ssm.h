@@ -117,6 +117,45 @@ void ssm_mt_seed(ssm_mt19937* state, uint32_t seed);
 void ssm_mt_random_sample(ssm_mt19937* state, int64_t n, double* out);
 void ssm_mt_normal(ssm_mt19937* state, double loc, double scale, int64_t n, double* out);
 
+/* ---- ODE integration (SPEC §6) ---------------------------------------------------- */
+
+typedef enum ssm_ode_method { SSM_ODE_DOPRI5 = 0, SSM_ODE_ROSENBROCK = 1, SSM_ODE_AUTO = 2 } ssm_ode_method;
+
+typedef struct ssm_ode_options {
+  int method;          /* ssm_ode_method */
+  double rtol;         /* 0 < rtol < 1 (floored at 100·eps) */
+  double atol;         /* > 0 */
+  double first_step;   /* 0: automatic */
+  double max_step;     /* > 0, may be +Inf */
+  int64_t max_steps;   /* ≥ 1, accepted + rejected */
+  const volatile int* abort; /* optional: non-zero ends the run with status aborted */
+} ssm_ode_options;
+
+/* Outcome of an integration. status: 1 reached the end, 2 stopped (converged or asked),
+ * negative: failed (-1 step too small, -2 step budget, -3 non-finite, -4 singular matrix,
+ * -5 aborted); message says the same in words. */
+typedef struct ssm_ode_stats {
+  int status;
+  double t;
+  int64_t nfev, njev, nlu, nsteps, nrejected;
+  char message[160];
+} ssm_ode_stats;
+
+/* Built-in test problems: DECAY y' = −p0·y (any n); LOGISTIC y' = p0·y(1 − y/p1);
+ * LINEAR y' = A·y (params = A, n×n); ROBERTSON (n = 3, no params). */
+typedef enum ssm_ode_problem {
+  SSM_ODE_PROBLEM_DECAY = 0,
+  SSM_ODE_PROBLEM_LOGISTIC = 1,
+  SSM_ODE_PROBLEM_LINEAR = 2,
+  SSM_ODE_PROBLEM_ROBERTSON = 3
+} ssm_ode_problem;
+
+/* Integrates a test problem from (t0, y0) to t_end and writes y at the n_eval requested
+ * times (monotone, within [t0, t_end]) into y_eval (n_eval×n). */
+ssm_status ssm_ode_solve_problem(int problem, const double* params, int64_t nparams, int64_t n, const double* y0,
+                                 double t0, double t_end, const double* t_eval, int64_t n_eval,
+                                 const ssm_ode_options* options, double* y_eval, ssm_ode_stats* stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   register_kernels(env, exports);
   register_random(env, exports);
+  register_ode(env, exports);
   return exports;
 }
 }  // namespace

@@ -1,0 +1,93 @@
+// ODE exports: the built-in test problems (the solvers' test hook).
+#include <cmath>
+#include <string>
+
+#include "addon.h"
+#include "args.h"
+#include "ode_args.h"
+
+namespace ssm::napi {
+
+ssm_ode_options ode_options_arg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  Napi::Value v = info[index];
+  if (!v.IsObject() || v.IsArray()) throw_type_error(env, expected("an options object", "options", v));
+  Napi::Object o = v.As<Napi::Object>();
+  auto number = [&](const char* key) -> double {
+    Napi::Value x = o.Get(key);
+    const std::string name = std::string("options.") + key;
+    if (!x.IsNumber()) throw_type_error(env, expected("a number", name.c_str(), x));
+    return x.As<Napi::Number>().DoubleValue();
+  };
+  ssm_ode_options opt{};
+  opt.method = static_cast<int>(number("method"));
+  opt.rtol = number("rtol");
+  opt.atol = number("atol");
+  opt.first_step = number("firstStep");
+  opt.max_step = number("maxStep");
+  const double max_steps = number("maxSteps");
+  if (opt.method < SSM_ODE_DOPRI5 || opt.method > SSM_ODE_AUTO || number("method") != opt.method)
+    throw_range_error(env, expected("0 (dopri5), 1 (rosenbrock) or 2 (auto)", "options.method", o.Get("method")));
+  if (!(opt.rtol > 0 && opt.rtol < 1)) throw_range_error(env, expected("a number in (0, 1)", "options.rtol", o.Get("rtol")));
+  if (!(opt.atol > 0) || !std::isfinite(opt.atol))
+    throw_range_error(env, expected("a finite number > 0", "options.atol", o.Get("atol")));
+  if (!(opt.first_step >= 0) || !std::isfinite(opt.first_step))
+    throw_range_error(env, expected("a finite number ≥ 0", "options.firstStep", o.Get("firstStep")));
+  if (!(opt.max_step > 0)) throw_range_error(env, expected("a number > 0", "options.maxStep", o.Get("maxStep")));
+  if (!(max_steps >= 1) || std::floor(max_steps) != max_steps || max_steps > 9e15)
+    throw_range_error(env, expected("an integer ≥ 1", "options.maxSteps", o.Get("maxSteps")));
+  opt.max_steps = static_cast<int64_t>(max_steps);
+  return opt;
+}
+
+Napi::Object ode_stats_object(Napi::Env env, const ssm_ode_stats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", Napi::Number::New(env, s.status));
+  o.Set("message", Napi::String::New(env, s.message));
+  o.Set("t", Napi::Number::New(env, s.t));
+  o.Set("nfev", Napi::Number::New(env, static_cast<double>(s.nfev)));
+  o.Set("njev", Napi::Number::New(env, static_cast<double>(s.njev)));
+  o.Set("nlu", Napi::Number::New(env, static_cast<double>(s.nlu)));
+  o.Set("nsteps", Napi::Number::New(env, static_cast<double>(s.nsteps)));
+  o.Set("nrejected", Napi::Number::New(env, static_cast<double>(s.nrejected)));
+  return o;
+}
+
+namespace {
+
+// solveTestProblem(problem, params, y0, t0, tEnd, tEval, options) →
+//   { y: Float64Array(nEval×n), status, message, t, nfev, njev, nlu, nsteps, nrejected }
+Napi::Value solve_test_problem(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int problem = static_cast<int>(integer(info, 0, "problem", SSM_ODE_PROBLEM_DECAY, SSM_ODE_PROBLEM_ROBERTSON));
+  Napi::Float64Array params = float64_array(info, 1, "params");
+  Napi::Float64Array y0 = float64_array(info, 2, "y0");
+  require_shape(env, params, static_cast<int64_t>(params.ElementLength()), "params", "parameters");
+  require_shape(env, y0, static_cast<int64_t>(y0.ElementLength()), "y0", "n");
+  const double t0 = finite_number(info, 3, "t0");
+  if (!info[4].IsNumber() || std::isnan(info[4].As<Napi::Number>().DoubleValue()))
+    throw_type_error(env, expected("a number", "tEnd", info[4]));
+  const double t_end = info[4].As<Napi::Number>().DoubleValue();
+  Napi::Float64Array t_eval = float64_array(info, 5, "tEval");
+  const ssm_ode_options opt = ode_options_arg(info, 6);
+  const int64_t n = static_cast<int64_t>(y0.ElementLength());
+  const int64_t n_eval = static_cast<int64_t>(t_eval.ElementLength());
+  if (n < 1) throw_range_error(env, expected("at least one value", "y0", info[2]));
+  Napi::Float64Array y = new_float64_array(env, n_eval > 0 ? output_size(env, {n_eval, n}, "the outputs") : 0, "the outputs");
+  for (size_t i = 0; i < y.ElementLength(); ++i) y[i] = NAN;
+  ssm_ode_stats stats{};
+  const ssm_status st = ssm_ode_solve_problem(problem, params.Data(), static_cast<int64_t>(params.ElementLength()), n,
+                                              y0.Data(), t0, t_end, t_eval.Data(), n_eval, &opt, y.Data(), &stats);
+  if (st != SSM_OK) throw_status(env, st, "solveTestProblem");
+  Napi::Object out = ode_stats_object(env, stats);
+  out.Set("y", y);
+  return out;
+}
+
+}  // namespace
+
+void register_ode(Napi::Env env, Napi::Object exports) {
+  exports.Set("solveTestProblem", Napi::Function::New(env, solve_test_problem, "solveTestProblem"));
+}
+
+}  // namespace ssm::napi
