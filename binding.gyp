@@ -12,6 +12,7 @@
       "native/core/rosenbrock.cc",
       "native/core/ode_auto.cc",
       "native/core/ode_problems.cc",
+      "native/core/flow.cc",
       "native/core/info.cc"
     ],
     "napi_sources": [
@@ -19,7 +20,8 @@
       "native/napi/args.cc",
       "native/napi/kernels.cc",
       "native/napi/random.cc",
-      "native/napi/ode.cc"
+      "native/napi/ode.cc",
+      "native/napi/flow.cc"
     ]
   },
   "target_defaults": {

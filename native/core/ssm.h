@@ -156,6 +156,48 @@ ssm_status ssm_ode_solve_problem(int problem, const double* params, int64_t npar
                                  double t0, double t_end, const double* t_eval, int64_t n_eval,
                                  const ssm_ode_options* options, double* y_eval, ssm_ode_stats* stats);
 
+/* ---- Gradient flow da/dt = −∇L (SPEC §6) ------------------------------------------ */
+
+/* Which parameters move (bits). */
+#define SSM_TRAIN_A 1
+#define SSM_TRAIN_B 2
+#define SSM_TRAIN_C 4
+
+typedef struct ssm_flow_config {
+  ssm_models student;         /* count 1: the initial a, b, c */
+  ssm_sequences x;            /* training sequences */
+  const double* targets;      /* N labels */
+  int train;                  /* SSM_TRAIN_* bits, at least one */
+  ssm_models teacher;         /* count 1, for the extrapolation error; teacher.a NULL: none */
+  int64_t ext_from, ext_to;   /* extrapolation range [from, to] */
+  ssm_ode_options ode;
+  double until;               /* end time ≥ 0 (+Inf when a convergence test stops the run) */
+  double loss_tol;            /* stop when L ≤ loss_tol (≤ 0: off) */
+  double grad_tol;            /* stop when ‖∇L‖ ≤ grad_tol (≤ 0: off) */
+  const double* output_times; /* n_outputs ascending times in [0, until] (may be NULL if 0) */
+  int64_t n_outputs;
+} ssm_flow_config;
+
+/* Results; every pointer is optional. Per-output arrays have n_outputs rows (entries
+ * after `written` are untouched: the run ended before those times). */
+typedef struct ssm_flow_output {
+  double* a; double* b; double* c;              /* n_outputs × d */
+  double* loss; double* gamma0; double* ext_error; /* n_outputs */
+  int64_t written;                              /* set by the call */
+  double* final_a; double* final_b; double* final_c; /* d */
+  double final_loss, final_gamma0, final_ext_error, final_grad_norm; /* set by the call */
+  int converged;                                /* set: 1 when a convergence test stopped the run */
+  ssm_ode_stats stats;                          /* set by the call */
+} ssm_flow_output;
+
+/* Called after accepted steps (from the calling thread), for progress reports. */
+typedef void (*ssm_flow_progress)(void* context, double t, double loss, int64_t steps);
+
+/* Integrates the gradient flow of the MSE loss from the student's parameters. The run ends
+ * at `until`, on convergence, on failure or when ode.abort is set; stats says which. */
+ssm_status ssm_gradient_flow(const ssm_flow_config* config, ssm_flow_output* out, ssm_flow_progress progress,
+                             void* context);
+
 #ifdef __cplusplus
 }
 #endif

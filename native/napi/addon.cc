@@ -28,6 +28,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
   register_kernels(env, exports);
   register_random(env, exports);
   register_ode(env, exports);
+  register_flow(env, exports);
   return exports;
 }
 }  // namespace

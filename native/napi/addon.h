@@ -19,6 +19,7 @@ Napi::Error library_error(Napi::Env env, const std::string& message, const char*
 void register_kernels(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 void register_ode(Napi::Env env, Napi::Object exports);
+void register_flow(Napi::Env env, Napi::Object exports);
 
 }  // namespace ssm::napi
 

@@ -8,34 +8,34 @@
 
 namespace ssm::napi {
 
-ssm_ode_options ode_options_arg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Env env = info.Env();
-  Napi::Value v = info[index];
-  if (!v.IsObject() || v.IsArray()) throw_type_error(env, expected("an options object", "options", v));
+ssm_ode_options ode_options(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsObject() || v.IsArray()) throw_type_error(env, expected("an options object", name, v));
   Napi::Object o = v.As<Napi::Object>();
   auto number = [&](const char* key) -> double {
     Napi::Value x = o.Get(key);
-    const std::string name = std::string("options.") + key;
-    if (!x.IsNumber()) throw_type_error(env, expected("a number", name.c_str(), x));
+    const std::string full = std::string(name) + "." + key;
+    if (!x.IsNumber()) throw_type_error(env, expected("a number", full.c_str(), x));
     return x.As<Napi::Number>().DoubleValue();
   };
+  auto fail = [&](const char* what, const char* key) {
+    const std::string full = std::string(name) + "." + key;
+    throw_range_error(env, expected(what, full.c_str(), o.Get(key)));
+  };
   ssm_ode_options opt{};
-  opt.method = static_cast<int>(number("method"));
+  const double method = number("method");
+  if (method != SSM_ODE_DOPRI5 && method != SSM_ODE_ROSENBROCK && method != SSM_ODE_AUTO)
+    fail("0 (dopri5), 1 (rosenbrock) or 2 (auto)", "method");
+  opt.method = static_cast<int>(method);
   opt.rtol = number("rtol");
   opt.atol = number("atol");
   opt.first_step = number("firstStep");
   opt.max_step = number("maxStep");
   const double max_steps = number("maxSteps");
-  if (opt.method < SSM_ODE_DOPRI5 || opt.method > SSM_ODE_AUTO || number("method") != opt.method)
-    throw_range_error(env, expected("0 (dopri5), 1 (rosenbrock) or 2 (auto)", "options.method", o.Get("method")));
-  if (!(opt.rtol > 0 && opt.rtol < 1)) throw_range_error(env, expected("a number in (0, 1)", "options.rtol", o.Get("rtol")));
-  if (!(opt.atol > 0) || !std::isfinite(opt.atol))
-    throw_range_error(env, expected("a finite number > 0", "options.atol", o.Get("atol")));
-  if (!(opt.first_step >= 0) || !std::isfinite(opt.first_step))
-    throw_range_error(env, expected("a finite number ≥ 0", "options.firstStep", o.Get("firstStep")));
-  if (!(opt.max_step > 0)) throw_range_error(env, expected("a number > 0", "options.maxStep", o.Get("maxStep")));
-  if (!(max_steps >= 1) || std::floor(max_steps) != max_steps || max_steps > 9e15)
-    throw_range_error(env, expected("an integer ≥ 1", "options.maxSteps", o.Get("maxSteps")));
+  if (!(opt.rtol > 0 && opt.rtol < 1)) fail("a number in (0, 1)", "rtol");
+  if (!(opt.atol > 0) || !std::isfinite(opt.atol)) fail("a finite number > 0", "atol");
+  if (!(opt.first_step >= 0) || !std::isfinite(opt.first_step)) fail("a finite number ≥ 0", "firstStep");
+  if (!(opt.max_step > 0)) fail("a number > 0", "maxStep");
+  if (!(max_steps >= 1) || std::floor(max_steps) != max_steps || max_steps > 9e15) fail("an integer ≥ 1", "maxSteps");
   opt.max_steps = static_cast<int64_t>(max_steps);
   return opt;
 }
@@ -69,7 +69,7 @@ Napi::Value solve_test_problem(const Napi::CallbackInfo& info) {
     throw_type_error(env, expected("a number", "tEnd", info[4]));
   const double t_end = info[4].As<Napi::Number>().DoubleValue();
   Napi::Float64Array t_eval = float64_array(info, 5, "tEval");
-  const ssm_ode_options opt = ode_options_arg(info, 6);
+  const ssm_ode_options opt = ode_options(env, info[6], "options");
   const int64_t n = static_cast<int64_t>(y0.ElementLength());
   const int64_t n_eval = static_cast<int64_t>(t_eval.ElementLength());
   if (n < 1) throw_range_error(env, expected("at least one value", "y0", info[2]));

@@ -8,8 +8,9 @@
 
 namespace ssm::napi {
 
-// Reads { method, rtol, atol, firstStep, maxStep, maxSteps } (all numbers) at `index`.
-ssm_ode_options ode_options_arg(const Napi::CallbackInfo& info, size_t index);
+// Reads { method, rtol, atol, firstStep, maxStep, maxSteps } (all numbers); errors name
+// the fields as <name>.<key>.
+ssm_ode_options ode_options(Napi::Env env, Napi::Value value, const char* name);
 // { status, message, t, nfev, njev, nlu, nsteps, nrejected }.
 Napi::Object ode_stats_object(Napi::Env env, const ssm_ode_stats& stats);
 
