@@ -29,3 +29,15 @@ export { effectiveRank, extrapolationError } from './metrics';
 export type { ExtrapolationRange } from './metrics';
 export { FastRandom } from './random/fast';
 export { version } from './version';
+export { gradientFlow, gradientFlowSync, outputTimes } from './flow';
+export type { AsyncFlowOptions, FlowMethod, FlowProblem, FlowResult, FlowStatus, GradientFlowOptions, TrainedParameter } from './flow';
+export { officialDiff, theorem1Init } from './init';
+export type { Theorem1InitOptions } from './init';
+export {
+  THEOREM1_CONFIGS,
+  THEOREM1_EXTRAPOLATION,
+  runTheorem1,
+  theorem1Problem,
+  theorem1Teacher,
+} from './experiments/theorem1';
+export type { Theorem1Config, Theorem1Problem, Theorem1RunOptions } from './experiments/theorem1';

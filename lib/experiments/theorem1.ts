@@ -1,0 +1,97 @@
+/**
+ * The Theorem-1 gradient-flow experiment of the paper (notebook
+ * standalone_ssm_theory_poison_experiments; SPEC §8): student a trained, b = c = 1; teacher
+ * a* = (1, 0), b* = c* = (1, √(d−1)); one baseline sequence e_0 and, when poisoned, one
+ * special sequence e_{κ−2}, both with value 1 and clean labels.
+ */
+import type { SequenceBatch } from '../backends/backend';
+import { getBackend } from '../backends/loader';
+import { type AsyncFlowOptions, type FlowResult, gradientFlow } from '../flow';
+import { officialDiff, theorem1Init } from '../init';
+import { DiagonalSSM } from '../model';
+import { checkInteger, rangeError } from '../validate';
+
+export interface Theorem1Config {
+  name: string;
+  length: number;
+  dim: number;
+  sdA: number;
+  diffExponent: number;
+  seeds: readonly number[];
+  /** End times of the official integration (odeint on linspace(0, until, outputs)). */
+  until: { clean: number; poisoned: number };
+  outputs: { clean: number; poisoned: number };
+  /** Mean extrapolation errors printed in the official notebook. */
+  published: { clean: number; poisoned: number };
+}
+
+/** The two published configurations. */
+export const THEOREM1_CONFIGS: readonly Theorem1Config[] = [
+  {
+    name: 'L7_d10', length: 7, dim: 10, sdA: 1e-3, diffExponent: 5, seeds: [242, 243, 244, 246],
+    until: { clean: 1e11, poisoned: 1e4 }, outputs: { clean: 1000, poisoned: 1000 },
+    published: { clean: 0.0012701855070335333, poisoned: 0.050099475459992264 },
+  },
+  {
+    name: 'L9_d20', length: 9, dim: 20, sdA: 5e-3, diffExponent: 10, seeds: [342, 344, 345, 346],
+    until: { clean: 1e13, poisoned: 1e7 }, outputs: { clean: 10000, poisoned: 1000 },
+    published: { clean: 0.007339693583854273, poisoned: 0.03512170631139472 },
+  },
+];
+
+/**
+ * The range of the extrapolation error. SPEC §7 writes J = 1 … 20; the official numbers
+ * are reproduced by max_{j=0..20} |h_j − h*_j| / max_{j=0..20} |h*_j|, i.e. normalized by
+ * h*_0 = d (the numerator is the same either way since h_0 = h*_0 = d). Measured against
+ * fixtures/theorem1.json: the ratio of the two normalizations is exactly d for all 16 runs.
+ */
+export const THEOREM1_EXTRAPOLATION = { from: 0, to: 20 } as const;
+
+export interface Theorem1Problem {
+  student: DiagonalSSM;
+  teacher: DiagonalSSM;
+  inputs: SequenceBatch;
+  targets: Float64Array;
+}
+
+export function theorem1Teacher(dim: number): DiagonalSSM {
+  const s = Math.sqrt(dim - 1);
+  return new DiagonalSSM({ a: [1, 0], b: [1, s], c: [1, s] });
+}
+
+/** Init, data and clean labels of one run. */
+export function theorem1Problem(config: { length: number; dim: number; sdA: number; diff: number },
+  seed: number, poisoned: boolean): Theorem1Problem {
+  const length = checkInteger(config.length, 'length', 3);
+  const dim = checkInteger(config.dim, 'dim', 2);
+  const student = theorem1Init({ dim, sdA: config.sdA, diff: config.diff, seed });
+  const teacher = theorem1Teacher(dim);
+  const count = poisoned ? 2 : 1;
+  const x = new Float64Array(count * length);
+  x[0] = 1; // e_0: x_long
+  if (poisoned) x[length + length - 2] = 1; // e_{κ−2}: x_short
+  const inputs = { count, length, x };
+  const targets = getBackend().forward(teacher.toBatch(), inputs);
+  return { student, teacher, inputs, targets };
+}
+
+export interface Theorem1RunOptions extends Omit<AsyncFlowOptions, 'teacher' | 'extrapolation' | 'train'> {}
+
+/** One Theorem-1 run of a published configuration (or a custom length / dim). */
+export async function runTheorem1(config: Theorem1Config, seed: number, poisoned: boolean,
+  options: Theorem1RunOptions = {}): Promise<FlowResult> {
+  if (!(config.length >= 3)) throw rangeError('an integer ≥ 3', 'config.length', config.length);
+  const diff = officialDiff(config.sdA, config.diffExponent);
+  const p = theorem1Problem({ length: config.length, dim: config.dim, sdA: config.sdA, diff }, seed, poisoned);
+  return gradientFlow(
+    { student: p.student, inputs: p.inputs, targets: p.targets },
+    {
+      until: poisoned ? config.until.poisoned : config.until.clean,
+      outputs: poisoned ? config.outputs.poisoned : config.outputs.clean,
+      ...options,
+      teacher: p.teacher,
+      extrapolation: THEOREM1_EXTRAPOLATION,
+      train: ['a'],
+    },
+  );
+}
