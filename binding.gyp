@@ -11,6 +11,7 @@
       "native/core/dopri5.cc",
       "native/core/rosenbrock.cc",
       "native/core/ode_auto.cc",
+      "native/core/ode_restart.cc",
       "native/core/ode_problems.cc",
       "native/core/flow.cc",
       "native/core/info.cc"

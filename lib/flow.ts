@@ -100,6 +100,8 @@ export interface FlowResult {
   nlu: number;
   nsteps: number;
   nrejected: number;
+  /** Clock restarts where steps fell below the round-off of t (the flow is autonomous). */
+  restarts: number;
 }
 
 const METHODS: Record<FlowMethod, number> = { dopri5: 0, rosenbrock: 1, auto: 2 };
@@ -151,6 +153,7 @@ interface NativeFlowResult {
   nlu: number;
   nsteps: number;
   nrejected: number;
+  restarts: number;
   written: number;
   times: Float64Array;
   a?: Float64Array;
@@ -315,6 +318,7 @@ function toResult(r: NativeFlowResult, d: number): FlowResult {
     nlu: r.nlu,
     nsteps: r.nsteps,
     nrejected: r.nrejected,
+    restarts: r.restarts,
   };
 }
 

@@ -55,6 +55,7 @@ export interface NativeOdeResult {
   nlu: number;
   nsteps: number;
   nrejected: number;
+  restarts: number;
 }
 
 const SCAN_MODES: Record<ScanMode, number> = { final: 0, outputs: 1, states: 2 };

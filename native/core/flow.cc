@@ -250,7 +250,8 @@ extern "C" ssm_status ssm_gradient_flow(const ssm_flow_config* config, ssm_flow_
     std::vector<double> y(static_cast<size_t>(sys.size()));
     sys.pack(y.data());
     FlowObserver obs(sys, *config, *out, progress, context);
-    const ode::Result r = ode_solve(config->ode.method, sys, 0.0, config->until, y.data(), opt, obs);
+    // The flow is autonomous: restart the clock where steps fall below round-off of t.
+    const ode::Result r = ode::solve_autonomous(ode_solver(config->ode.method), sys, 0.0, config->until, y.data(), opt, obs);
     write_stats(r, &out->stats);
     out->converged = obs.convergence() ? 1 : 0;
     if (obs.convergence()) std::strncpy(out->stats.message, obs.convergence(), sizeof out->stats.message - 1);

@@ -80,6 +80,7 @@ struct Result {
   int64_t nlu = 0;       // LU factorizations
   int64_t nsteps = 0;    // accepted steps
   int64_t nrejected = 0; // rejected steps
+  int restarts = 0;      // clock restarts (solve_autonomous)
   bool success() const { return status == Status::kReachedEnd || status == Status::kStopped; }
 };
 
@@ -96,6 +97,15 @@ Result rosenbrock(System& f, double t0, double t_end, double* y, const Options& 
 // Dormand–Prince with stiffness detection (Hairer's test on h·|λ| estimates); when the
 // problem turns stiff and f has a Jacobian, continues with the Rosenbrock method.
 Result automatic(System& f, double t0, double t_end, double* y, const Options& opt, Observer& obs);
+
+using Solver = Result (*)(System&, double, double, double*, const Options&, Observer&);
+
+// Runs `solver` on an autonomous system (f independent of t); when the step size falls
+// below the round-off of t, continues from the same state with the clock restarted at 0
+// (up to max_restarts times), the observer seeing absolute times. Counters add up over
+// the segments; the status is that of the last one.
+Result solve_autonomous(Solver solver, System& f, double t0, double t_end, double* y, const Options& opt,
+                        Observer& obs, int max_restarts = 64);
 
 // The weighted RMS norm of err with scale atol_i + rtol·max(|a_i|, |b_i|).
 double error_norm(int64_t n, const double* err, const double* a, const double* b, const Options& opt);

@@ -27,13 +27,17 @@ inline bool ode_options_from(const ssm_ode_options& in, ode::Options& out) {
   return true;
 }
 
+inline ode::Solver ode_solver(int method) {
+  switch (method) {
+    case SSM_ODE_DOPRI5: return ode::dopri5;
+    case SSM_ODE_ROSENBROCK: return ode::rosenbrock;
+    default: return ode::automatic;
+  }
+}
+
 inline ode::Result ode_solve(int method, ode::System& f, double t0, double t_end, double* y,
                              const ode::Options& opt, ode::Observer& obs) {
-  switch (method) {
-    case SSM_ODE_DOPRI5: return ode::dopri5(f, t0, t_end, y, opt, obs);
-    case SSM_ODE_ROSENBROCK: return ode::rosenbrock(f, t0, t_end, y, opt, obs);
-    default: return ode::automatic(f, t0, t_end, y, opt, obs);
-  }
+  return ode_solver(method)(f, t0, t_end, y, opt, obs);
 }
 
 inline void write_stats(const ode::Result& r, ssm_ode_stats* stats) {
@@ -44,6 +48,7 @@ inline void write_stats(const ode::Result& r, ssm_ode_stats* stats) {
   stats->nlu = r.nlu;
   stats->nsteps = r.nsteps;
   stats->nrejected = r.nrejected;
+  stats->restarts = r.restarts;
   std::strncpy(stats->message, r.message.c_str(), sizeof stats->message - 1);
   stats->message[sizeof stats->message - 1] = '\0';
 }

@@ -138,6 +138,7 @@ typedef struct ssm_ode_stats {
   int status;
   double t;
   int64_t nfev, njev, nlu, nsteps, nrejected;
+  int restarts;        /* clock restarts of an autonomous system (round-off of t) */
   char message[160];
 } ssm_ode_stats;
 

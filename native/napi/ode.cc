@@ -50,13 +50,14 @@ Napi::Object ode_stats_object(Napi::Env env, const ssm_ode_stats& s) {
   o.Set("nlu", Napi::Number::New(env, static_cast<double>(s.nlu)));
   o.Set("nsteps", Napi::Number::New(env, static_cast<double>(s.nsteps)));
   o.Set("nrejected", Napi::Number::New(env, static_cast<double>(s.nrejected)));
+  o.Set("restarts", Napi::Number::New(env, s.restarts));
   return o;
 }
 
 namespace {
 
 // solveTestProblem(problem, params, y0, t0, tEnd, tEval, options) →
-//   { y: Float64Array(nEval×n), status, message, t, nfev, njev, nlu, nsteps, nrejected }
+//   { y: Float64Array(nEval×n), status, message, t, nfev, njev, nlu, nsteps, nrejected, restarts }
 Napi::Value solve_test_problem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int problem = static_cast<int>(integer(info, 0, "problem", SSM_ODE_PROBLEM_DECAY, SSM_ODE_PROBLEM_ROBERTSON));
