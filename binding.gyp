@@ -12,6 +12,7 @@
       "native/core/rosenbrock.cc",
       "native/core/ode_auto.cc",
       "native/core/ode_restart.cc",
+      "native/core/lsoda.cc",
       "native/core/ode_problems.cc",
       "native/core/flow.cc",
       "native/core/info.cc"

@@ -18,7 +18,7 @@ import {
   typeError,
 } from './validate';
 
-export type FlowMethod = 'auto' | 'dopri5' | 'rosenbrock';
+export type FlowMethod = 'auto' | 'dopri5' | 'rosenbrock' | 'lsoda';
 export type TrainedParameter = 'a' | 'b' | 'c';
 
 /** How a run ended. */
@@ -45,6 +45,9 @@ export interface GradientFlowOptions {
   rtol?: number;
   atol?: number;
   firstStep?: number;
+  /** The first output time after 0 (default 0: `until`); 'lsoda' takes its initial step
+   * from it, as SciPy's odeint does from t[1]. */
+  firstOutput?: number;
   maxStep?: number;
   maxSteps?: number;
   /** End time (default Infinity: run until convergence). */
@@ -104,7 +107,7 @@ export interface FlowResult {
   restarts: number;
 }
 
-const METHODS: Record<FlowMethod, number> = { dopri5: 0, rosenbrock: 1, auto: 2 };
+const METHODS: Record<FlowMethod, number> = { dopri5: 0, rosenbrock: 1, auto: 2, lsoda: 3 };
 const TRAIN_BITS: Record<TrainedParameter, number> = { a: 1, b: 2, c: 4 };
 const STATUS: Record<number, FlowStatus> = {
   1: 'until',
@@ -116,7 +119,7 @@ const STATUS: Record<number, FlowStatus> = {
   [-5]: 'aborted',
 };
 const OPTION_KEYS = [
-  'method', 'rtol', 'atol', 'firstStep', 'maxStep', 'maxSteps', 'until', 'lossTol', 'gradTol', 'outputs',
+  'method', 'rtol', 'atol', 'firstStep', 'firstOutput', 'maxStep', 'maxSteps', 'until', 'lossTol', 'gradTol', 'outputs',
   'spacing', 'train', 'recordBC', 'teacher', 'extrapolation', 'backend',
 ] as const;
 
@@ -136,7 +139,10 @@ interface NativeFlowConfig {
   teacherC?: Float64Array;
   extFrom?: number;
   extTo?: number;
-  ode: { method: number; rtol: number; atol: number; firstStep: number; maxStep: number; maxSteps: number };
+  ode: {
+    method: number; rtol: number; atol: number; firstStep: number; maxStep: number; maxSteps: number;
+    firstOutput: number;
+  };
   until: number;
   lossTol: number;
   gradTol: number;
@@ -223,7 +229,7 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
   const x: SequenceBatch = toSequences(problem.inputs);
   const targets = toVector(problem.targets, 'targets', x.count);
   const method = options.method ?? 'auto';
-  if (!(method in METHODS)) throw rangeError('one of auto, dopri5, rosenbrock', 'options.method', method);
+  if (!(method in METHODS)) throw rangeError('one of auto, dopri5, rosenbrock, lsoda', 'options.method', method);
   const rtol = options.rtol === undefined ? 1e-10 : checkFiniteNumber(options.rtol, 'options.rtol');
   if (!(rtol > 0 && rtol < 1)) throw rangeError('a number in (0, 1)', 'options.rtol', rtol);
   const atol = options.atol === undefined ? 1e-16 : checkFiniteNumber(options.atol, 'options.atol');
@@ -234,6 +240,8 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
   const lossTol = options.lossTol === undefined ? (Number.isFinite(until) ? 0 : 1e-24)
     : checkFiniteNumber(options.lossTol, 'options.lossTol');
   const gradTol = options.gradTol === undefined ? 0 : checkFiniteNumber(options.gradTol, 'options.gradTol');
+  const firstOutput = options.firstOutput === undefined ? 0 : checkFiniteNumber(options.firstOutput, 'options.firstOutput');
+  if (!(firstOutput >= 0)) throw rangeError('a number ≥ 0', 'options.firstOutput', firstOutput);
   if (!Number.isFinite(until) && !(lossTol > 0 || gradTol > 0)) {
     throw rangeError('a finite until, or lossTol or gradTol > 0', 'options.until', until);
   }
@@ -272,6 +280,7 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
       firstStep: options.firstStep === undefined ? 0 : checkFiniteNumber(options.firstStep, 'options.firstStep'),
       maxStep: options.maxStep === undefined ? Infinity : options.maxStep,
       maxSteps: options.maxSteps === undefined ? 10_000_000 : checkInteger(options.maxSteps, 'options.maxSteps', 1),
+      firstOutput,
     },
     until,
     lossTol,

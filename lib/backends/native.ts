@@ -35,7 +35,7 @@ export interface Addon {
     tEval: Float64Array, options: NativeOdeOptions): NativeOdeResult & { y: Float64Array };
 }
 
-/** ODE options as the addon reads them (method: 0 dopri5, 1 rosenbrock, 2 auto). */
+/** ODE options as the addon reads them (method: 0 dopri5, 1 rosenbrock, 2 auto, 3 lsoda). */
 export interface NativeOdeOptions {
   method: number;
   rtol: number;
@@ -43,6 +43,8 @@ export interface NativeOdeOptions {
   firstStep: number;
   maxStep: number;
   maxSteps: number;
+  /** The first output time after t0 (0: the end time); LSODA's initial step depends on it. */
+  firstOutput?: number;
 }
 
 /** ODE outcome as the addon reports it (status: 1 reached end, 2 stopped, < 0 failed). */

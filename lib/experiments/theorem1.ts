@@ -75,7 +75,16 @@ export function theorem1Problem(config: { length: number; dim: number; sdA: numb
   return { student, teacher, inputs, targets };
 }
 
+/** SciPy odeint's default rtol = atol, which the official notebook used (it passes none). */
+export const ODEINT_TOLERANCE = 1.49012e-8;
+
 export interface Theorem1RunOptions extends Omit<AsyncFlowOptions, 'teacher' | 'extrapolation' | 'train'> {}
+
+/** t[1] of the output grid (linspace(0, until, n) or explicit times); 0 when there is none. */
+function firstOutputTime(until: number, outputs: number | readonly number[]): number {
+  if (typeof outputs === 'number') return outputs > 1 && Number.isFinite(until) ? until / (outputs - 1) : 0;
+  return outputs.length > 1 && outputs[1] > 0 ? outputs[1] : 0;
+}
 
 /** One Theorem-1 run of a published configuration (or a custom length / dim). */
 export async function runTheorem1(config: Theorem1Config, seed: number, poisoned: boolean,
@@ -83,11 +92,19 @@ export async function runTheorem1(config: Theorem1Config, seed: number, poisoned
   if (!(config.length >= 3)) throw rangeError('an integer ≥ 3', 'config.length', config.length);
   const diff = officialDiff(config.sdA, config.diffExponent);
   const p = theorem1Problem({ length: config.length, dim: config.dim, sdA: config.sdA, diff }, seed, poisoned);
+  const until = poisoned ? config.until.poisoned : config.until.clean;
+  const outputs = poisoned ? config.outputs.poisoned : config.outputs.clean;
+  // 'lsoda' follows the official odeint call: its default tolerances and t[1] of
+  // linspace(0, until, outputs) for the initial step.
+  const odeint = options.method === 'lsoda'
+    ? { rtol: ODEINT_TOLERANCE, atol: ODEINT_TOLERANCE, firstOutput: firstOutputTime(options.until ?? until, options.outputs ?? outputs) }
+    : {};
   return gradientFlow(
     { student: p.student, inputs: p.inputs, targets: p.targets },
     {
-      until: poisoned ? config.until.poisoned : config.until.clean,
-      outputs: poisoned ? config.outputs.poisoned : config.outputs.clean,
+      until,
+      outputs,
+      ...odeint,
       ...options,
       teacher: p.teacher,
       extrapolation: THEOREM1_EXTRAPOLATION,

@@ -42,6 +42,9 @@ struct Options {
   double atol = 1e-9;              // scalar absolute tolerance
   const double* atol_vector = nullptr;  // per-component absolute tolerance (overrides atol)
   double first_step = 0.0;         // 0: chosen automatically
+  // The first output time after t0 (0: t_end). Only lsoda reads it: its initial step rule
+  // depends on it, as in odeint (which passes t[1]).
+  double first_output = 0.0;
   double max_step = std::numeric_limits<double>::infinity();
   int64_t max_steps = 10'000'000;  // accepted + rejected
   // Polled between steps; when it points to a non-zero value the run ends with kAborted.
@@ -93,6 +96,12 @@ Result dopri5(System& f, double t0, double t_end, double* y, const Options& opt,
 // A stiff Rosenbrock method using f.jacobian() and LU factorizations through the BLAS
 // interface (OpenBLAS LAPACK or portable), with dense output; same conventions.
 Result rosenbrock(System& f, double t0, double t_end, double* y, const Options& opt, Observer& obs);
+
+// LSODA (ODEPACK, as SciPy's odeint runs it): Adams/BDF in Nordsieck form with automatic
+// stiff/non-stiff switching, finite-difference Jacobian (f.jacobian() is not used), the
+// weighted max-norm, and odeint's initial step from opt.first_output. Steps past t_end
+// and returns y(t_end) by interpolation; the last step is reported clipped to t_end.
+Result lsoda(System& f, double t0, double t_end, double* y, const Options& opt, Observer& obs);
 
 // Dormand–Prince with stiffness detection (Hairer's test on h·|λ| estimates); when the
 // problem turns stiff and f has a Jacobian, continues with the Rosenbrock method.

@@ -16,13 +16,16 @@ namespace ssm {
 inline bool ode_options_from(const ssm_ode_options& in, ode::Options& out) {
   if (!(in.rtol > 0 && in.rtol < 1) || !(in.atol > 0) || !std::isfinite(in.atol) || !(in.first_step >= 0) ||
       !std::isfinite(in.first_step) || !(in.max_step > 0) || in.max_steps < 1 ||
-      (in.method != SSM_ODE_DOPRI5 && in.method != SSM_ODE_ROSENBROCK && in.method != SSM_ODE_AUTO))
+      !(in.first_output >= 0) || !std::isfinite(in.first_output) ||
+      (in.method != SSM_ODE_DOPRI5 && in.method != SSM_ODE_ROSENBROCK && in.method != SSM_ODE_AUTO &&
+       in.method != SSM_ODE_LSODA))
     return false;
   out.rtol = std::max(in.rtol, 100 * 2.220446049250313e-16);  // solve_ivp's floor
   out.atol = in.atol;
   out.first_step = in.first_step;
   out.max_step = in.max_step;
   out.max_steps = in.max_steps;
+  out.first_output = in.first_output;
   out.abort = in.abort;
   return true;
 }
@@ -31,6 +34,7 @@ inline ode::Solver ode_solver(int method) {
   switch (method) {
     case SSM_ODE_DOPRI5: return ode::dopri5;
     case SSM_ODE_ROSENBROCK: return ode::rosenbrock;
+    case SSM_ODE_LSODA: return ode::lsoda;
     default: return ode::automatic;
   }
 }

@@ -119,7 +119,12 @@ void ssm_mt_normal(ssm_mt19937* state, double loc, double scale, int64_t n, doub
 
 /* ---- ODE integration (SPEC §6) ---------------------------------------------------- */
 
-typedef enum ssm_ode_method { SSM_ODE_DOPRI5 = 0, SSM_ODE_ROSENBROCK = 1, SSM_ODE_AUTO = 2 } ssm_ode_method;
+typedef enum ssm_ode_method {
+  SSM_ODE_DOPRI5 = 0,
+  SSM_ODE_ROSENBROCK = 1,
+  SSM_ODE_AUTO = 2,
+  SSM_ODE_LSODA = 3
+} ssm_ode_method;
 
 typedef struct ssm_ode_options {
   int method;          /* ssm_ode_method */
@@ -129,6 +134,8 @@ typedef struct ssm_ode_options {
   double max_step;     /* > 0, may be +Inf */
   int64_t max_steps;   /* ≥ 1, accepted + rejected */
   const volatile int* abort; /* optional: non-zero ends the run with status aborted */
+  double first_output; /* ≥ 0: the first output time after t0 (0: the end time); LSODA's
+                          initial step depends on it, as in odeint */
 } ssm_ode_options;
 
 /* Outcome of an integration. status: 1 reached the end, 2 stopped (converged or asked),

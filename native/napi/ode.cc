@@ -23,8 +23,8 @@ ssm_ode_options ode_options(Napi::Env env, Napi::Value v, const char* name) {
   };
   ssm_ode_options opt{};
   const double method = number("method");
-  if (method != SSM_ODE_DOPRI5 && method != SSM_ODE_ROSENBROCK && method != SSM_ODE_AUTO)
-    fail("0 (dopri5), 1 (rosenbrock) or 2 (auto)", "method");
+  if (method != SSM_ODE_DOPRI5 && method != SSM_ODE_ROSENBROCK && method != SSM_ODE_AUTO && method != SSM_ODE_LSODA)
+    fail("0 (dopri5), 1 (rosenbrock), 2 (auto) or 3 (lsoda)", "method");
   opt.method = static_cast<int>(method);
   opt.rtol = number("rtol");
   opt.atol = number("atol");
@@ -37,6 +37,11 @@ ssm_ode_options ode_options(Napi::Env env, Napi::Value v, const char* name) {
   if (!(opt.max_step > 0)) fail("a number > 0", "maxStep");
   if (!(max_steps >= 1) || std::floor(max_steps) != max_steps || max_steps > 9e15) fail("an integer ≥ 1", "maxSteps");
   opt.max_steps = static_cast<int64_t>(max_steps);
+  // Optional: the first output time (LSODA's initial step), default 0 (the end time).
+  if (!o.Get("firstOutput").IsUndefined()) {
+    opt.first_output = number("firstOutput");
+    if (!(opt.first_output >= 0) || !std::isfinite(opt.first_output)) fail("a finite number ≥ 0", "firstOutput");
+  }
   return opt;
 }
 

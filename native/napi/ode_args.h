@@ -8,7 +8,7 @@
 
 namespace ssm::napi {
 
-// Reads { method, rtol, atol, firstStep, maxStep, maxSteps } (all numbers); errors name
+// Reads { method, rtol, atol, firstStep, maxStep, maxSteps, firstOutput? } (all numbers); errors name
 // the fields as <name>.<key>.
 ssm_ode_options ode_options(Napi::Env env, Napi::Value value, const char* name);
 // { status, message, t, nfev, njev, nlu, nsteps, nrejected }.
