@@ -89,6 +89,20 @@ function roundingSpread(r: Theorem1Run): number {
   return Math.max(...r.rounding.extrapolationErrors.map((e) => rel(e, r.extrapolationError)));
 }
 
+/** The official code run on other CPUs (scripts/fixtures/odeint_cpu.py): NumPy's SIMD
+ * pow and OpenBLAS's dot kernel round per CPU, and a near-tied step decision of odeint
+ * turns a last-bit difference into LSODA's global error (~2e−5 on two published runs). */
+const CPU_RECORDS = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'odeint-cpu.json'), 'utf8'),
+) as { machines: { cpu: string; simd: string[]; runs: { name: string; seed: number; poisoned: boolean; extrapolationError: number }[] }[] };
+
+/** The official code's results for a run: on the machine of lsoda-odeint.json and the recorded CPUs. */
+function officialOnCpus(r: Theorem1Run): number[] {
+  const recorded = CPU_RECORDS.machines.flatMap((m) =>
+    m.runs.filter((x) => x.name === r.name && x.seed === r.seed && x.poisoned === r.poisoned).map((x) => x.extrapolationError));
+  return [r.extrapolationError, ...recorded];
+}
+
 function problemTests(addon: Addon): void {
   const solve = addon.solveTestProblem.bind(addon);
 
@@ -264,16 +278,25 @@ function theorem1Tests(backend: AddonName): void {
     });
   }
 
-  it('the 16 published runs: within 1e−5 of the official values (except odeint-rounding-sensitive runs)', () => {
+  it('the 16 published runs: within 1e−5 of the official values, or of the official code where it is CPU-dependent', () => {
     let checked = 0;
+    let cpuDependent = 0;
     for (const r of FIXTURE.theorem1) {
       if (r.published === undefined) continue;
       checked++;
       const res = results.get(r)!;
       const dev = rel(res.finalExtrapolationError, r.published.extrapolationError);
-      if (roundingSpread(r) <= ACCEPT) assert.ok(dev <= ACCEPT, `${r.name} seed ${r.seed}: ${dev} from the published value`);
-      else assert.ok(dev <= 5e-5, `${r.name} seed ${r.seed}: ${dev} from the published value`);
+      if (dev <= ACCEPT) continue;
+      // The official code itself (recorded on two CPUs) misses the published value here by
+      // more than the bound, and ours is what it gives on one of them.
+      const official = officialOnCpus(r);
+      const spread = Math.max(...official.map((e) => rel(e, r.published!.extrapolationError)));
+      const nearest = Math.min(...official.map((e) => rel(res.finalExtrapolationError, e)));
+      assert.ok(spread > ACCEPT && nearest <= 1e-6,
+        `${r.name} seed ${r.seed}: ${dev} from the published value; the official code's spread over CPUs ${spread}, ours to its nearest ${nearest}`);
+      cpuDependent++;
     }
+    assert.ok(cpuDependent <= 1, `${cpuDependent} runs off the published values`);
     assert.equal(checked, 16);
     // the published means are reproduced to the same level
     for (const cfg of THEOREM1_CONFIGS) {
