@@ -181,7 +181,7 @@ interface NativeFlowResult {
 type FlowAddon = Addon & {
   gradientFlow(config: NativeFlowConfig): NativeFlowResult;
   gradientFlowAsync(config: NativeFlowConfig, onProgress: ((p: { t: number; loss: number; steps: number }) => void) | undefined,
-    progressMs: number): { promise: Promise<NativeFlowResult>; abort(): void };
+    progressMs: number, aborted?: boolean): { promise: Promise<NativeFlowResult>; abort(): void };
 };
 
 function flowAddon(choice: BackendChoice | undefined): FlowAddon {
@@ -344,9 +344,9 @@ export async function gradientFlow(problem: FlowProblem, options: AsyncFlowOptio
   if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError('a function', 'options.onProgress', onProgress);
   const interval = progressMs === undefined ? 100 : checkFiniteNumber(progressMs, 'options.progressMs');
   const config = nativeConfig(problem, rest);
-  const handle = flowAddon(rest.backend).gradientFlowAsync(config, onProgress, interval);
+  // an already aborted signal is passed in, so the run cannot race ahead of it
+  const handle = flowAddon(rest.backend).gradientFlowAsync(config, onProgress, interval, signal?.aborted === true);
   const abort = () => handle.abort();
-  if (signal?.aborted) abort();
   signal?.addEventListener('abort', abort, { once: true });
   try {
     return toResult(await handle.promise, config.dim);

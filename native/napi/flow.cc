@@ -241,7 +241,8 @@ class FlowWorker final : public Napi::AsyncWorker {
   ssm_status status_ = SSM_OK;
 };
 
-// gradientFlowAsync(config, onProgress?, progressMs) → { promise, abort }
+// gradientFlowAsync(config, onProgress?, progressMs, aborted?) → { promise, abort }
+// (aborted: the caller's signal fired before the start; the run then ends at its first step)
 Napi::Value gradient_flow_async(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto job = std::make_shared<FlowJob>(env, info[0]);
@@ -251,6 +252,7 @@ Napi::Value gradient_flow_async(const Napi::CallbackInfo& info) {
     on_progress = info[1].As<Napi::Function>();
   }
   const double interval = info[2].IsUndefined() ? 100.0 : finite_number(info, 2, "progressMs");
+  if (info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value()) job->abort.store(1);
   auto* worker = new FlowWorker(env, job, on_progress, interval);
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->promise());
