@@ -15,6 +15,8 @@
       "native/core/lsoda.cc",
       "native/core/ode_problems.cc",
       "native/core/flow.cc",
+      "native/core/kernel_norm.cc",
+      "native/core/train.cc",
       "native/core/info.cc"
     ],
     "napi_sources": [
@@ -23,7 +25,8 @@
       "native/napi/kernels.cc",
       "native/napi/random.cc",
       "native/napi/ode.cc",
-      "native/napi/flow.cc"
+      "native/napi/flow.cc",
+      "native/napi/train.cc"
     ]
   },
   "target_defaults": {

@@ -6,8 +6,7 @@
  */
 import type { SequenceBatch } from './backends/backend';
 import { type BackendChoice } from './backends/loader';
-import { loadAddon, type Addon } from './backends/native';
-import { SsmPoisonError } from './errors';
+import { requireNativeAddon, type Addon } from './backends/native';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import {
   checkFiniteNumber,
@@ -185,18 +184,7 @@ type FlowAddon = Addon & {
 };
 
 function flowAddon(choice: BackendChoice | undefined): FlowAddon {
-  const name = choice === undefined || choice === 'auto' ? 'native' : choice;
-  if (name !== 'native' && name !== 'native-portable') {
-    throw rangeError('native or native-portable (gradient flow runs in the native addon)', 'options.backend', choice);
-  }
-  try {
-    return loadAddon(name) as FlowAddon;
-  } catch (err) {
-    throw new SsmPoisonError(
-      `Gradient flow needs the native addon (${name}), which did not load: ${(err as Error).message.split('\n')[0]}`,
-      'ERR_SSM_BACKEND_UNAVAILABLE',
-    );
-  }
+  return requireNativeAddon<FlowAddon>(choice, 'gradient flow');
 }
 
 /** Output times: n points spaced linearly over [0, until] or logarithmically up to until. */

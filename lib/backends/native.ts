@@ -2,6 +2,7 @@
 import path from 'node:path';
 
 import { SsmPoisonError } from '../errors';
+import { rangeError } from '../validate';
 import type {
   Backend,
   BackendInfo,
@@ -99,6 +100,25 @@ export function loadAddon(kind: keyof typeof ADDON_FILES): Addon {
   const addon = require(path.join(packageRoot, ADDON_FILES[kind])) as Addon;
   addon.setErrorClass(SsmPoisonError);
   return addon;
+}
+
+/**
+ * The addon for a run that only the native code does (gradient flow, training loops):
+ * 'native' by default, or 'native-portable'; a clear error when it cannot load.
+ */
+export function requireNativeAddon<T extends Addon>(choice: unknown, purpose: string, option = 'options.backend'): T {
+  const name = choice === undefined || choice === 'auto' ? 'native' : choice;
+  if (name !== 'native' && name !== 'native-portable') {
+    throw rangeError(`native or native-portable (${purpose} runs in the native addon)`, option, choice);
+  }
+  try {
+    return loadAddon(name) as T;
+  } catch (err) {
+    throw new SsmPoisonError(
+      `${purpose[0].toUpperCase()}${purpose.slice(1)} needs the native addon (${name}), which did not load: ${(err as Error).message.split('\n')[0]}`,
+      'ERR_SSM_BACKEND_UNAVAILABLE',
+    );
+  }
 }
 
 export function createNativeBackend(name: Extract<BackendName, 'native' | 'native-portable'>, addon: Addon): Backend {

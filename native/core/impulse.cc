@@ -61,7 +61,7 @@ namespace {
 // Horner's scheme for 16 entries at once: p ← p·a + e_l and p' ← p'·a + p (old p), and
 // with second derivatives p''/2 ← (p''/2)·a + p' (old p').
 template <bool kSecond>
-void horner_block(const double* a, int64_t K, const double* erev, double* p_out, double* dp_out, double* hd2_out) {
+inline __attribute__((always_inline)) void horner_block(const double* a, int64_t K, const double* erev, double* p_out, double* dp_out, double* hd2_out) {
   const v4 a0 = load4(a), a1 = load4(a + 4), a2 = load4(a + 8), a3 = load4(a + 12);
   v4 p0 = splat4(0), p1 = p0, p2 = p0, p3 = p0, d0 = p0, d1 = p0, d2 = p0, d3 = p0;
   v4 h0 = p0, h1 = p0, h2 = p0, h3 = p0;
@@ -89,15 +89,27 @@ void horner_block(const double* a, int64_t K, const double* erev, double* p_out,
 
 }  // namespace
 
-SSM_VECTOR_CLONES
 void e_polynomials(int64_t d, const double* a, int64_t K, const double* erev, double* poly, double* dpoly,
                    double* d2poly) {
+  std::vector<double> work(static_cast<size_t>(e_polynomials_work_size(d)));
+  e_polynomials_into(d, a, K, erev, poly, dpoly, d2poly, work.data());
+}
+
+int64_t e_polynomials_work_size(int64_t d) { return 4 * padded(d); }
+
+SSM_VECTOR_CLONES
+void e_polynomials_into(int64_t d, const double* a, int64_t K, const double* erev, double* poly, double* dpoly,
+                        double* d2poly, double* work) {
   const int64_t dp = padded(d);
-  std::vector<double> A(static_cast<size_t>(dp), 0.0), P(A), DP(A), H(A);
-  std::copy(a, a + d, A.begin());
+  double* A = work;
+  double* P = work + dp;
+  double* DP = work + 2 * dp;
+  double* H = work + 3 * dp;
+  std::fill(A, A + dp, 0.0);
+  std::copy(a, a + d, A);
   for (int64_t i = 0; i < dp; i += kBlock) {
-    if (d2poly) horner_block<true>(A.data() + i, K, erev, P.data() + i, DP.data() + i, H.data() + i);
-    else horner_block<false>(A.data() + i, K, erev, P.data() + i, DP.data() + i, nullptr);
+    if (d2poly) horner_block<true>(A + i, K, erev, P + i, DP + i, H + i);
+    else horner_block<false>(A + i, K, erev, P + i, DP + i, nullptr);
   }
   for (int64_t i = 0; i < d; ++i) {
     if (poly) poly[i] = P[i];

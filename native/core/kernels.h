@@ -21,6 +21,16 @@ int64_t impulse_work_size(int64_t d);
 //   d2poly_i = Σ_{l=2}^{K−1} l (l−1) a_i^{l−2} e_l
 void e_polynomials(int64_t d, const double* a, int64_t K, const double* erev, double* poly, double* dpoly,
                    double* d2poly);
+// The same without allocating: work holds e_polynomials_work_size(d) doubles.
+void e_polynomials_into(int64_t d, const double* a, int64_t K, const double* erev, double* poly, double* dpoly,
+                        double* d2poly, double* work);
+int64_t e_polynomials_work_size(int64_t d);
+
+// ‖∂L/∂A‖_F for the full recurrent kernel in O(d² + dK) (kernel_norm.cc): poly and dpoly
+// from e_polynomials; divided differences (poly_i − poly_j)/(a_i − a_j) where a_i and a_j
+// are far apart, Horner's scheme for divided differences where they are close.
+double kernel_grad_norm_fast(int64_t d, const double* a, const double* b, const double* c, int64_t K,
+                             const double* erev, const double* poly, const double* dpoly);
 
 // Reversed impulse responses of all students (S×K: hrev[s][K−1−l] = h_{s,l}).
 void reversed_impulses(const ssm_models* m, int64_t K, double* hrev);

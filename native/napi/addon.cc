@@ -29,6 +29,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
   register_random(env, exports);
   register_ode(env, exports);
   register_flow(env, exports);
+  register_train(env, exports);
   return exports;
 }
 }  // namespace

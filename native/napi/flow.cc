@@ -1,6 +1,6 @@
 // Gradient-flow exports: gradientFlow(config) runs on the calling thread;
-// gradientFlowAsync(config, onProgress, progressMs) runs in a worker thread and returns
-// { promise, abort }. The config is read once and copied, so JavaScript may change or drop
+// gradientFlowAsync(config, onProgress?, progressMs?, aborted?) runs in a worker thread and
+// returns { promise, abort } (async_job.h). The config is read once and copied, so JavaScript may change or drop
 // its arrays while a run works.
 #include <atomic>
 #include <chrono>
@@ -11,42 +11,13 @@
 
 #include "addon.h"
 #include "args.h"
+#include "async_job.h"
+#include "config_fields.h"
 #include "ode_args.h"
 
 namespace ssm::napi {
 
 namespace {
-
-std::vector<double> copy_array(Napi::Env env, Napi::Object o, const char* key, int64_t expected_length,
-                               const char* shape) {
-  Napi::Value v = o.Get(key);
-  const std::string name = std::string("config.") + key;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw_type_error(env, expected("a Float64Array", name.c_str(), v));
-  Napi::Float64Array arr = v.As<Napi::Float64Array>();
-  const int64_t n = expected_length >= 0 ? expected_length : static_cast<int64_t>(arr.ElementLength());
-  require_shape(env, arr, n, name.c_str(), shape);
-  return std::vector<double>(arr.Data(), arr.Data() + n);
-}
-
-double number_field(Napi::Env env, Napi::Object o, const char* key) {
-  Napi::Value v = o.Get(key);
-  const std::string name = std::string("config.") + key;
-  if (!v.IsNumber()) throw_type_error(env, expected("a number", name.c_str(), v));
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int64_t integer_field(Napi::Env env, Napi::Object o, const char* key, int64_t min, int64_t max) {
-  const double d = number_field(env, o, key);
-  const std::string name = std::string("config.") + key;
-  if (!std::isfinite(d) || std::floor(d) != d || d < min || d > max) {
-    const std::string what = "an integer between " + std::to_string(min) + " and " + std::to_string(max);
-    throw_range_error(env, expected(what.c_str(), name.c_str(), o.Get(key)));
-  }
-  return static_cast<int64_t>(d);
-}
-
-bool bool_field(Napi::Object o, const char* key) { return o.Get(key).ToBoolean().Value(); }
 
 // Everything a run needs, owned by C++.
 struct FlowJob {
@@ -120,15 +91,22 @@ struct FlowJob {
     out.final_a = fa.data(), out.final_b = fb.data(), out.final_c = fc.data();
   }
 
-  ssm_status run(ssm_flow_progress progress, void* context) { return ssm_gradient_flow(&config, &out, progress, context); }
+  static const char* name() { return "gradientFlow"; }
 
-  static Napi::Float64Array array(Napi::Env env, const std::vector<double>& v) {
-    Napi::Float64Array arr = Napi::Float64Array::New(env, v.size());
-    std::copy(v.begin(), v.end(), arr.Data());
-    return arr;
+  ssm_status run(ProgressSink* sink) {
+    ssm_flow_progress cb = [](void* context, double t, double loss, int64_t steps) {
+      ProgressReport r;
+      r.names[0] = "t", r.values[0] = t;
+      r.names[1] = "loss", r.values[1] = loss;
+      r.names[2] = "steps", r.values[2] = static_cast<double>(steps);
+      static_cast<ProgressSink*>(context)->report(r);
+    };
+    return ssm_gradient_flow(&config, &out, sink ? cb : nullptr, sink);
   }
 
-  Napi::Object result(Napi::Env env) const {
+  static Napi::Float64Array array(Napi::Env env, const std::vector<double>& v) { return to_array(env, v.data(), v.size()); }
+
+  Napi::Value result(Napi::Env env) const {
     Napi::Object r = ode_stats_object(env, out.stats);
     const size_t w = static_cast<size_t>(out.written);
     auto rows = [&](const std::vector<double>& v) {
@@ -159,116 +137,16 @@ struct FlowJob {
 
 Napi::Value gradient_flow(const Napi::CallbackInfo& info) {
   FlowJob job(info.Env(), info[0]);
-  const ssm_status st = job.run(nullptr, nullptr);
+  const ssm_status st = job.run(nullptr);
   if (st != SSM_OK) throw_status(info.Env(), st, "gradientFlow");
   return job.result(info.Env());
-}
-
-struct Progress {
-  double t, loss;
-  int64_t steps;
-};
-
-// Runs a FlowJob in the libuv thread pool; progress at most every `interval` through a
-// thread-safe function; cancellation through the job's abort flag.
-class FlowWorker final : public Napi::AsyncWorker {
- public:
-  FlowWorker(Napi::Env env, std::shared_ptr<FlowJob> job, Napi::Function on_progress, double interval_ms)
-      : Napi::AsyncWorker(env, "ssm-poison:gradientFlow"),
-        job_(std::move(job)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        interval_(std::chrono::duration<double, std::milli>(interval_ms)) {
-    if (!on_progress.IsEmpty())
-      tsfn_ = Napi::ThreadSafeFunction::New(env, on_progress, "ssm-poison:progress", 0, 1);
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      status_ = job_->run(tsfn_ ? &FlowWorker::on_step : nullptr, this);
-    } catch (...) {
-      status_ = SSM_E_INTERNAL;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (tsfn_) tsfn_.Release();
-    if (status_ != SSM_OK) {
-      try {
-        throw_status(env, status_, "gradientFlow");
-      } catch (const Napi::Error& e) {
-        deferred_.Reject(e.Value());
-      }
-      return;
-    }
-    deferred_.Resolve(job_->result(env));
-  }
-
-  void OnError(const Napi::Error& e) override {
-    if (tsfn_) tsfn_.Release();
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  static void on_step(void* context, double t, double loss, int64_t steps) {
-    auto* self = static_cast<FlowWorker*>(context);
-    const auto now = std::chrono::steady_clock::now();
-    if (now - self->last_ < self->interval_) return;
-    self->last_ = now;
-    auto* p = new Progress{t, loss, steps};
-    const napi_status s = self->tsfn_.NonBlockingCall(p, [](Napi::Env env, Napi::Function fn, Progress* data) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("t", Napi::Number::New(env, data->t));
-      o.Set("loss", Napi::Number::New(env, data->loss));
-      o.Set("steps", Napi::Number::New(env, static_cast<double>(data->steps)));
-      delete data;
-      try {
-        fn.Call({o});
-      } catch (const Napi::Error&) {
-        // a throwing progress callback must not end the run; the error is dropped
-      }
-    });
-    if (s != napi_ok) delete p;
-  }
-
-  std::shared_ptr<FlowJob> job_;
-  Napi::Promise::Deferred deferred_;
-  Napi::ThreadSafeFunction tsfn_;
-  std::chrono::duration<double, std::milli> interval_;
-  std::chrono::steady_clock::time_point last_{};
-  ssm_status status_ = SSM_OK;
-};
-
-// gradientFlowAsync(config, onProgress?, progressMs, aborted?) → { promise, abort }
-// (aborted: the caller's signal fired before the start; the run then ends at its first step)
-Napi::Value gradient_flow_async(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto job = std::make_shared<FlowJob>(env, info[0]);
-  Napi::Function on_progress;
-  if (!info[1].IsUndefined() && !info[1].IsNull()) {
-    if (!info[1].IsFunction()) throw_type_error(env, expected("a function", "onProgress", info[1]));
-    on_progress = info[1].As<Napi::Function>();
-  }
-  const double interval = info[2].IsUndefined() ? 100.0 : finite_number(info, 2, "progressMs");
-  if (info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value()) job->abort.store(1);
-  auto* worker = new FlowWorker(env, job, on_progress, interval);
-  Napi::Object handle = Napi::Object::New(env);
-  handle.Set("promise", worker->promise());
-  handle.Set("abort", Napi::Function::New(env, [job](const Napi::CallbackInfo& i) {
-    job->abort.store(1);
-    return i.Env().Undefined();
-  }, "abort"));
-  worker->Queue();
-  return handle;
 }
 
 }  // namespace
 
 void register_flow(Napi::Env env, Napi::Object exports) {
   exports.Set("gradientFlow", Napi::Function::New(env, gradient_flow, "gradientFlow"));
-  exports.Set("gradientFlowAsync", Napi::Function::New(env, gradient_flow_async, "gradientFlowAsync"));
+  exports.Set("gradientFlowAsync", Napi::Function::New(env, start_async_job<FlowJob>, "gradientFlowAsync"));
 }
 
 }  // namespace ssm::napi

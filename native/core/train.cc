@@ -1,0 +1,452 @@
+// Gradient-descent training loops (SPEC §5): every epoch of every student in native code,
+// students in parallel. One epoch = one pass over the student's N sequences (one step at
+// full batch, ⌈N/B⌉ steps with minibatches).
+//
+// Epoch e starts from θ_e: the loss and gradient are evaluated there, the optimizer steps
+// to θ_{e+1}. Logged rows describe θ_e (its loss, extrapolation error, |a|, rank, γ) and
+// the learning rate of the step taken from it. When the epoch's loss reaches eps (epoch
+// s), epochs_after_stop more run; the post-stop rows are logged at p = 0, log_every, …
+// (p = e − s − 1), and the last of them is what the official code reports.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "blas.h"
+#include "checks.h"
+#include "kernels.h"
+#include "parallel.h"
+#include "ssm_train.h"
+
+namespace ssm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool valid_optimizer(const ssm_optimizer& o) {
+  const bool common = o.lr > 0 && std::isfinite(o.lr) && o.weight_decay >= 0 && std::isfinite(o.weight_decay);
+  switch (o.kind) {
+    case SSM_OPT_GD: return common;
+    case SSM_OPT_ADAPTIVE: return common && o.beta >= 0 && o.beta < 1 && o.soft >= 0 && std::isfinite(o.soft);
+    case SSM_OPT_ADAM:
+      return common && o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.epsilon > 0 &&
+             std::isfinite(o.epsilon);
+    default: return false;
+  }
+}
+
+// Sizes of the per-student log rows.
+struct LogShape {
+  int64_t d, gammas, rows;
+};
+
+// One student's run: parameters, optimizer state and work buffers, all allocated once.
+class StudentRun {
+ public:
+  StudentRun(const ssm_train_config& cfg, int64_t s, ssm_train_output* out)
+      : cfg_(cfg), out_(out), s_(s), d_(cfg.students.dim), N_(cfg.count), K_(cfg.length),
+        x_(cfg.x + s * N_ * K_), targets_(cfg.targets + s * N_),
+        a_(cfg.students.a + s * d_, cfg.students.a + (s + 1) * d_),
+        b_(cfg.students.b + s * d_, cfg.students.b + (s + 1) * d_),
+        c_(cfg.students.c + s * d_, cfg.students.c + (s + 1) * d_),
+        ga_(d_), gb_(d_), gc_(d_), poly_(d_), dpoly_(d_), hrev_(K_), erev_(K_), y_(N_), r_(N_),
+        impulse_work_(impulse_work_size(d_)), poly_work_(e_polynomials_work_size(d_)),
+        ma_(d_), va_(d_), mb_(d_), vb_(d_), mc_(d_), vc_(d_), rows_(N_), sorted_(d_) {
+    const int bits = cfg.train | (cfg.fix_bc ? SSM_TRAIN_B | SSM_TRAIN_C : 0);
+    train_a_ = bits & SSM_TRAIN_A;
+    train_b_ = bits & SSM_TRAIN_B;
+    train_c_ = bits & SSM_TRAIN_C;
+    batch_ = cfg.batch_size <= 0 || cfg.batch_size >= N_ ? N_ : cfg.batch_size;
+    for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
+    if (batch_ < N_) ssm_mt_seed(&mt_, cfg.batch_seed + static_cast<uint32_t>(s));
+  }
+
+  std::atomic<int64_t> epoch{0};
+  std::atomic<double> last_loss{NAN};
+
+  void run() {
+    const int64_t max_epochs = cfg_.max_epochs;
+    int64_t stop = -1, e = 0;
+    int status = SSM_TRAIN_MAX_EPOCHS;
+    for (; e < max_epochs; ++e) {
+      if (cfg_.abort && *cfg_.abort) {
+        status = SSM_TRAIN_ABORTED;
+        break;
+      }
+      double lr = 0.0, gnorm = 0.0;
+      const double loss = batch_ == N_ ? full_batch_epoch(lr, gnorm) : minibatch_epoch(lr, gnorm);
+      const bool finite = std::isfinite(loss) && all_finite(a_.data(), d_) && all_finite(b_.data(), d_) &&
+                          all_finite(c_.data(), d_);
+      if (!finite) {
+        status = SSM_TRAIN_DIVERGED;
+        out_->diverged_epoch[s_] = e;
+        // back to the last finite parameters (before the step that produced non-finite ones)
+        if (!(all_finite(a_.data(), d_) && all_finite(b_.data(), d_) && all_finite(c_.data(), d_))) restore_previous();
+        break;
+      }
+      const bool post = stop >= 0;
+      const int64_t p = post ? e - stop - 1 : e;
+      if (p % cfg_.log_every == 0) log_row(e, loss, lr, gnorm, post);
+      if ((e & 1023) == 0) {
+        epoch.store(e, std::memory_order_relaxed);
+        last_loss.store(loss, std::memory_order_relaxed);
+      }
+      if (!post && loss <= cfg_.eps) {
+        stop = e;
+        out_->stop_epoch[s_] = e;
+        if (cfg_.epochs_after_stop == 0) {
+          ++e;
+          status = SSM_TRAIN_CONVERGED;
+          break;
+        }
+      } else if (post && p + 1 >= cfg_.epochs_after_stop) {
+        ++e;
+        status = SSM_TRAIN_CONVERGED;
+        break;
+      }
+    }
+    if (status == SSM_TRAIN_MAX_EPOCHS && stop >= 0) status = SSM_TRAIN_CONVERGED;  // capped after the stop
+    out_->status[s_] = status;
+    out_->epochs[s_] = e;
+    epoch.store(e, std::memory_order_relaxed);
+    finish();
+  }
+
+ private:
+  // Loss at θ_e and ∇ into ga_/gb_/gc_, poly_/dpoly_/erev_ for the rows [0, nb) of rows_
+  // (all rows, in order, at full batch).
+  double gradient(int64_t nb) {
+    impulse_one(d_, a_.data(), b_.data(), c_.data(), K_, true, hrev_.data(), impulse_work_.data());
+    const bool full = nb == N_;
+    if (full && N_ * K_ >= 4096) {
+      blas::gemm(false, false, N_, 1, K_, 1.0, x_, K_, hrev_.data(), 1, 0.0, y_.data(), 1);
+    } else {
+      for (int64_t k = 0; k < nb; ++k) {
+        const double* xn = x_ + rows_[k] * K_;
+        double y = 0.0;
+        for (int64_t t = 0; t < K_; ++t) y += xn[t] * hrev_[t];
+        y_[k] = y;
+      }
+    }
+    double loss = 0.0;
+    for (int64_t k = 0; k < nb; ++k) {
+      r_[k] = y_[k] - targets_[full ? k : rows_[k]];
+      loss += r_[k] * r_[k];
+    }
+    loss /= static_cast<double>(nb);
+    const double scale = 2.0 / static_cast<double>(nb);
+    if (full && N_ * K_ >= 4096) {
+      blas::gemm(true, false, K_, 1, N_, scale, x_, K_, r_.data(), 1, 0.0, erev_.data(), 1);
+    } else {
+      std::fill(erev_.begin(), erev_.end(), 0.0);
+      for (int64_t k = 0; k < nb; ++k) {
+        const double* xn = x_ + rows_[k] * K_;
+        const double rk = scale * r_[k];
+        for (int64_t t = 0; t < K_; ++t) erev_[t] += rk * xn[t];
+      }
+    }
+    // SPEC §2: ∂L/∂a_i = c_i b_i E'(a_i), ∂L/∂b_i = c_i E(a_i), ∂L/∂c_i = b_i E(a_i)
+    e_polynomials_into(d_, a_.data(), K_, erev_.data(), poly_.data(), dpoly_.data(), nullptr, poly_work_.data());
+    const double wd = 2.0 * cfg_.optimizer.weight_decay;
+    for (int64_t i = 0; i < d_; ++i) {
+      ga_[i] = c_[i] * b_[i] * dpoly_[i] + wd * a_[i];
+      gb_[i] = c_[i] * poly_[i] + wd * b_[i];
+      gc_[i] = b_[i] * poly_[i] + wd * c_[i];
+    }
+    return loss;
+  }
+
+  // The adaptive rule's Σ_tensors ‖∇‖_F, the recurrent kernel's gradient as the full d×d
+  // matrix (its off-diagonal part is what the diagonal constraint later discards).
+  double gradient_norm() const {
+    double total = 0.0;
+    if (train_a_) {
+      double kn = kernel_grad_norm_fast(d_, a_.data(), b_.data(), c_.data(), K_, erev_.data(), poly_.data(),
+                                        dpoly_.data());
+      if (cfg_.optimizer.weight_decay > 0) {  // decay adds 2λa_i on the diagonal only
+        double sq = kn * kn;
+        for (int64_t i = 0; i < d_; ++i) {
+          const double g0 = c_[i] * b_[i] * dpoly_[i];
+          sq += ga_[i] * ga_[i] - g0 * g0;
+        }
+        kn = std::sqrt(std::max(sq, 0.0));
+      }
+      total += kn;
+    }
+    auto norm2 = [](const std::vector<double>& g) {
+      double s = 0.0;
+      for (double v : g) s += v * v;
+      return std::sqrt(s);
+    };
+    if (train_b_) total += norm2(gb_);
+    if (train_c_) total += norm2(gc_);
+    return total;
+  }
+
+  // One optimizer step from the gradient in ga_/gb_/gc_; returns the learning rate used.
+  double step(double& gnorm) {
+    const ssm_optimizer& o = cfg_.optimizer;
+    double lr = o.lr;
+    prev_a_ = a_, prev_b_ = b_, prev_c_ = c_;
+    if (o.kind == SSM_OPT_ADAPTIVE) {
+      // SPEC §5: g_t = β g_{t−1} + (1−β) Σ‖∇‖_F, lr_t = lr / (√(g_t / (1 − β^{t+1})) + soft)
+      gnorm = gradient_norm();
+      g_avg_ = o.beta * g_avg_ + (1.0 - o.beta) * gnorm;
+      beta_power_ *= o.beta;
+      lr = o.lr / (std::sqrt(g_avg_ / (1.0 - beta_power_)) + o.soft);
+    }
+    if (o.kind == SSM_OPT_ADAM) {
+      // Keras: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g², θ ← θ − α m / (√v + ε),
+      // α = lr √(1 − β2^t) / (1 − β1^t), t = step + 1
+      beta1_power_ *= o.beta1;
+      beta2_power_ *= o.beta2;
+      const double alpha = o.lr * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_);
+      auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m,
+                      std::vector<double>& v) {
+        for (int64_t i = 0; i < d_; ++i) {
+          m[i] = o.beta1 * m[i] + (1.0 - o.beta1) * g[i];
+          v[i] = o.beta2 * v[i] + (1.0 - o.beta2) * g[i] * g[i];
+          w[i] -= alpha * m[i] / (std::sqrt(v[i]) + o.epsilon);
+        }
+      };
+      if (train_a_) adam(a_, ga_, ma_, va_);
+      if (train_b_) adam(b_, gb_, mb_, vb_);
+      if (train_c_) adam(c_, gc_, mc_, vc_);
+      lr = alpha;
+    } else {
+      for (int64_t i = 0; i < d_; ++i) {
+        if (train_a_) a_[i] -= lr * ga_[i];
+        if (train_b_) b_[i] -= lr * gb_[i];
+        if (train_c_) c_[i] -= lr * gc_[i];
+      }
+    }
+    if (cfg_.fix_bc) {
+      std::fill(b_.begin(), b_.end(), 1.0);
+      std::fill(c_.begin(), c_.end(), 1.0);
+    }
+    ++steps_;
+    return lr;
+  }
+
+  double full_batch_epoch(double& lr, double& gnorm) {
+    const double loss = gradient(N_);
+    if (std::isfinite(loss)) lr = step(gnorm);
+    return loss;
+  }
+
+  // Keras-style minibatch epoch: rows shuffled, one step per batch; the epoch's loss is
+  // the size-weighted mean of the batch losses.
+  double minibatch_epoch(double& lr, double& gnorm) {
+    for (int64_t n = N_ - 1; n > 0; --n) {  // Fisher–Yates with MT19937 doubles
+      double u;
+      ssm_mt_random_sample(&mt_, 1, &u);
+      std::swap(rows_[n], rows_[static_cast<int64_t>(u * static_cast<double>(n + 1))]);
+    }
+    double total = 0.0;
+    for (int64_t start = 0; start < N_; start += batch_) {
+      const int64_t nb = std::min(batch_, N_ - start);
+      std::rotate(rows_.begin(), rows_.begin() + start, rows_.end());  // batch rows first
+      const double loss = gradient(nb);
+      std::rotate(rows_.begin(), rows_.begin() + (N_ - start), rows_.end());
+      total += loss * static_cast<double>(nb);
+      if (!std::isfinite(loss)) return loss;
+      lr = step(gnorm);
+    }
+    return total / static_cast<double>(N_);
+  }
+
+  void restore_previous() {
+    if (steps_ > 0) a_ = prev_a_, b_ = prev_b_, c_ = prev_c_;
+  }
+
+  void metrics(const double* a, double& ext, double& rank) {
+    ssm_models m{1, d_, a, b_.data(), c_.data()};
+    ext = NAN;
+    if (cfg_.teacher.a) ssm_extrapolation_error(&m, &cfg_.teacher, cfg_.ext_from, cfg_.ext_to, &ext);
+    rank = NAN;
+    ssm_effective_rank(&m, &rank);
+  }
+
+  void log_row(int64_t e, double loss, double lr, double gnorm, bool post) {
+    int64_t& row = out_->log_count[s_];
+    if (row >= cfg_.max_logs) {
+      ++out_->logs_dropped[s_];
+      return;
+    }
+    const int64_t M = cfg_.max_logs;
+    const int64_t at = s_ * M + row;
+    // θ_e is prev_* (the step already moved a_, b_, c_)
+    const std::vector<double>& a = steps_ > 0 ? prev_a_ : a_;
+    if (out_->log_epoch) out_->log_epoch[at] = e;
+    if (out_->log_loss) out_->log_loss[at] = loss;
+    if (out_->log_lr) out_->log_lr[at] = lr;
+    if (out_->log_grad_norm) out_->log_grad_norm[at] = gnorm;
+    if (out_->log_ext_error || out_->log_eff_rank) {
+      std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+      double ext, rank;
+      metrics(a.data(), ext, rank);
+      std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+      if (out_->log_ext_error) out_->log_ext_error[at] = ext;
+      if (out_->log_eff_rank) out_->log_eff_rank[at] = rank;
+    }
+    if (out_->log_abs_a) {
+      for (int64_t i = 0; i < d_; ++i) sorted_[i] = std::fabs(a[i]);
+      std::sort(sorted_.begin(), sorted_.end(), std::greater<double>());
+      std::copy(sorted_.begin(), sorted_.end(), out_->log_abs_a + at * d_);
+    }
+    if (out_->log_gamma) {
+      // γ^(k) = −(k+1) e_{k+1} (Proposition 1) of the full batch at θ_e; erev_[t] = e_{K−1−t}
+      if (batch_ < N_) full_batch_gamma(a);
+      double* g = out_->log_gamma + at * (K_ - 1);
+      for (int64_t k = 0; k + 1 < K_; ++k) g[k] = -static_cast<double>(k + 1) * erev_[K_ - 2 - k];
+    }
+    if (post) out_->reported[s_] = row;
+    ++row;
+  }
+
+  // e of the full batch at the parameters a (with prev b, c), for logging in minibatch mode.
+  void full_batch_gamma(const std::vector<double>& a) {
+    std::vector<double> saved_a = a_, saved_b = b_, saved_c = c_;
+    a_ = a, b_ = prev_b_, c_ = prev_c_;
+    std::vector<int64_t> saved_rows = rows_;
+    for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
+    gradient(N_);
+    rows_ = saved_rows;
+    a_ = saved_a, b_ = saved_b, c_ = saved_c;
+  }
+
+  void finish() {
+    std::copy(a_.begin(), a_.end(), out_->final_a + s_ * d_);
+    std::copy(b_.begin(), b_.end(), out_->final_b + s_ * d_);
+    std::copy(c_.begin(), c_.end(), out_->final_c + s_ * d_);
+    for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
+    out_->final_loss[s_] = gradient(N_);
+    double ext, rank;
+    metrics(a_.data(), ext, rank);
+    out_->final_ext_error[s_] = ext;
+    last_loss.store(out_->final_loss[s_], std::memory_order_relaxed);
+  }
+
+  const ssm_train_config& cfg_;
+  ssm_train_output* out_;
+  const int64_t s_, d_, N_, K_;
+  const double* x_;
+  const double* targets_;
+  std::vector<double> a_, b_, c_, ga_, gb_, gc_, poly_, dpoly_, hrev_, erev_, y_, r_;
+  std::vector<double> impulse_work_, poly_work_;
+  std::vector<double> ma_, va_, mb_, vb_, mc_, vc_;
+  std::vector<double> prev_a_, prev_b_, prev_c_;
+  std::vector<int64_t> rows_;
+  std::vector<double> sorted_;
+  bool train_a_ = false, train_b_ = false, train_c_ = false;
+  int64_t batch_ = 0, steps_ = 0;
+  double g_avg_ = 0.0, beta_power_ = 1.0, beta1_power_ = 1.0, beta2_power_ = 1.0;
+  ssm_mt19937 mt_{};
+};
+
+bool valid_config(const ssm_train_config* c, const ssm_train_output* o) {
+  if (!c || !o || !valid_models(&c->students)) return false;
+  const int64_t S = c->students.count, d = c->students.dim;
+  const int64_t xs = element_count({S, c->count, c->length});
+  const int64_t ts = element_count({S, c->count});
+  if (xs < 0 || ts < 0 || !c->x || !c->targets || !all_finite(c->x, xs) || !all_finite(c->targets, ts)) return false;
+  if ((c->train & ~7) != 0 || (c->train == 0 && !c->fix_bc)) return false;
+  if (!valid_optimizer(c->optimizer) || c->batch_size < 0 || !(c->eps >= 0) || c->max_epochs < 1 ||
+      c->epochs_after_stop < 0 || c->log_every < 1 || c->max_logs < 0)
+    return false;
+  if (c->teacher.a) {
+    if (c->teacher.count != 1 || !valid_models(&c->teacher) || c->ext_from < 0 || c->ext_to < c->ext_from) return false;
+  }
+  if (!o->final_a || !o->final_b || !o->final_c || !o->final_loss || !o->final_ext_error || !o->status ||
+      !o->epochs || !o->stop_epoch || !o->diverged_epoch || !o->log_count || !o->logs_dropped || !o->reported)
+    return false;
+  if (c->max_logs > 0 && (element_count({S, c->max_logs, d}) < 0 ||
+                          (c->length > 1 && element_count({S, c->max_logs, c->length - 1}) < 0)))
+    return false;
+  if (c->max_logs == 0 && (o->log_epoch || o->log_loss || o->log_ext_error || o->log_abs_a || o->log_eff_rank ||
+                           o->log_gamma || o->log_lr || o->log_grad_norm))
+    return false;
+  return true;
+}
+
+}  // namespace
+}  // namespace ssm
+
+extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output* out, ssm_train_progress progress,
+                                void* context) {
+  using namespace ssm;
+  if (!valid_config(config, out)) return SSM_E_INVALID_ARGUMENT;
+  return guarded([&]() -> ssm_status {
+    const int64_t S = config->students.count;
+    for (int64_t s = 0; s < S; ++s) {
+      out->stop_epoch[s] = out->diverged_epoch[s] = out->reported[s] = -1;
+      out->log_count[s] = out->logs_dropped[s] = 0;
+      out->epochs[s] = 0;
+    }
+    std::vector<std::unique_ptr<StudentRun>> runs;
+    runs.reserve(static_cast<size_t>(S));
+    for (int64_t s = 0; s < S; ++s) runs.push_back(std::make_unique<StudentRun>(*config, s, out));
+
+    const int64_t workers = std::min<int64_t>(student_threads(), S);
+    std::atomic<int64_t> next{0}, done{0};
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::exception_ptr error;
+    auto work = [&] {
+      for (int64_t s = next++; s < S; s = next++) {
+        try {
+          runs[s]->run();
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (!error) error = std::current_exception();
+        }
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          ++done;
+        }
+        finished.notify_all();
+      }
+    };
+    auto report = [&] {
+      if (!progress) return;
+      int64_t slowest = -1;
+      double loss = NAN;
+      for (const auto& r : runs) {
+        const int64_t e = r->epoch.load(std::memory_order_relaxed);
+        if (slowest < 0 || e < slowest) slowest = e, loss = r->last_loss.load(std::memory_order_relaxed);
+      }
+      progress(context, slowest, loss);
+    };
+    // Without a progress callback the calling thread trains too; with one it only
+    // watches, so reports keep coming while any student trains.
+    std::vector<std::thread> pool;
+    for (int64_t w = progress ? 0 : 1; w < workers; ++w) {
+      try {
+        pool.emplace_back(work);
+      } catch (...) {
+        break;  // could not start a thread: fewer workers
+      }
+    }
+    if (!progress || pool.empty()) {
+      work();
+    } else {
+      std::unique_lock<std::mutex> lock(mutex);
+      while (done < S) {
+        finished.wait_for(lock, std::chrono::milliseconds(50));
+        lock.unlock();
+        report();
+        lock.lock();
+      }
+    }
+    for (auto& t : pool) t.join();
+    if (progress) report();
+    if (error) std::rethrow_exception(error);
+    return SSM_OK;
+  });
+}

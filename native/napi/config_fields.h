@@ -1,0 +1,59 @@
+// Reading a run's config object (flow, training): fields checked again in C++ and copied,
+// so JavaScript may change or drop its arrays while a run works. Errors name the field as
+// "config.<key>".
+#ifndef SSM_POISON_NAPI_CONFIG_FIELDS_H
+#define SSM_POISON_NAPI_CONFIG_FIELDS_H
+
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "args.h"
+
+namespace ssm::napi {
+
+// A Float64Array field of expected_length finite values (any length when < 0), copied.
+inline std::vector<double> copy_array(Napi::Env env, Napi::Object o, const char* key, int64_t expected_length,
+                                      const char* shape) {
+  Napi::Value v = o.Get(key);
+  const std::string name = std::string("config.") + key;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw_type_error(env, expected("a Float64Array", name.c_str(), v));
+  Napi::Float64Array arr = v.As<Napi::Float64Array>();
+  const int64_t n = expected_length >= 0 ? expected_length : static_cast<int64_t>(arr.ElementLength());
+  require_shape(env, arr, n, name.c_str(), shape);
+  return std::vector<double>(arr.Data(), arr.Data() + n);
+}
+
+inline double number_field(Napi::Env env, Napi::Object o, const char* key) {
+  Napi::Value v = o.Get(key);
+  const std::string name = std::string("config.") + key;
+  if (!v.IsNumber()) throw_type_error(env, expected("a number", name.c_str(), v));
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+inline int64_t integer_field(Napi::Env env, Napi::Object o, const char* key, int64_t min, int64_t max) {
+  const double d = number_field(env, o, key);
+  const std::string name = std::string("config.") + key;
+  if (!std::isfinite(d) || std::floor(d) != d || d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    const std::string what = "an integer between " + std::to_string(min) + " and " + std::to_string(max);
+    throw_range_error(env, expected(what.c_str(), name.c_str(), o.Get(key)));
+  }
+  return static_cast<int64_t>(d);
+}
+
+inline bool bool_field(Napi::Object o, const char* key) { return o.Get(key).ToBoolean().Value(); }
+
+// A copy of v as a new Float64Array.
+inline Napi::Float64Array to_array(Napi::Env env, const double* v, size_t n) {
+  Napi::Float64Array arr = Napi::Float64Array::New(env, n);
+  std::copy(v, v + n, arr.Data());
+  return arr;
+}
+
+}  // namespace ssm::napi
+
+#endif
