@@ -41,3 +41,13 @@ export {
   theorem1Teacher,
 } from './experiments/theorem1';
 export type { Theorem1Config, Theorem1Problem, Theorem1RunOptions } from './experiments/theorem1';
+export {
+  ConfigError,
+  DEFAULT_EXTRAPOLATION,
+  ODEINT_DEFAULT_TOLERANCE,
+  experimentConfigSchemas,
+  parseExperimentConfig,
+} from './config/schema';
+export type { ConfigIssue, ExperimentConfig, ExperimentKind, GradientDescentConfig, GradientFlowConfig } from './config/schema';
+export { flowProblem, runFlowExperiment, theorem1Kind } from './experiments/flow-config';
+export type { FlowExperimentOptions, FlowExperimentResult, FlowRunReport, FlowSummary } from './experiments/flow-config';

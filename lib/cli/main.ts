@@ -6,6 +6,15 @@ import { SsmPoisonError } from '../errors';
 import { version } from '../version';
 import { runEval } from './eval';
 import { readJsonInput, toJson, UsageError } from './io';
+import { runCommand } from './run';
+
+function seedValue(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 0xffffffff) {
+    throw new InvalidArgumentError('expected an integer seed in [0, 4294967295]');
+  }
+  return n;
+}
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -30,8 +39,39 @@ export function buildProgram(): Command {
     .addHelpText('after', `
 Examples:
   $ ssm-poison info
+  $ ssm-poison run examples/theorem1-L7-d10-poisoned.json
   $ ssm-poison eval case.json --hessian
-  $ ssm-poison eval --help`);
+  $ ssm-poison run --help`);
+
+  program
+    .command('run')
+    .description('Run an experiment config (JSON, SPEC §10): one gradient-flow run per seed; prints per-seed train loss, extrapolation error and status, and their means.')
+    .argument('<config>', 'experiment config (JSON file; "-" for standard input)')
+    .option('--json', 'one JSON object on stdout: the config as understood (defaults filled in), per-seed runs, summary, backend')
+    .addOption(backendOption())
+    .option('--seed <N>', 'run this one seed instead of the config\'s seeds', seedValue)
+    .option('--quiet', 'no progress output on stderr')
+    .addHelpText('after', `
+Config (see SPEC §10): { "kind": "gradient-flow", "length": 7,
+  "teacher": { "a": [1, 0], "b": [1, 3], "c": [1, 3] },
+  "student": { "dim": 10, "init": "theorem1", "sdA": 0.001, "diffExponent": 5 },
+  "data": { "baseline": { "count": 1, "positions": [0, 1], "values": [[1]] },
+            "special": { "count": 1, "positions": [5, 6], "values": [[1]] } },
+  "seeds": [242, 243, 244, 246],
+  "flow": { "until": 10000, "outputs": 1000 } }
+flow.method defaults to "lsoda" with rtol = atol = 1.49012e-8, SciPy odeint's defaults, as
+in the official experiments (they reproduce the published numbers).
+
+Exit codes: 0 done, 2 invalid config or arguments, 130 interrupted (Ctrl-C; the seeds that
+finished are printed), 1 other failures.
+
+Examples:
+  $ ssm-poison run examples/theorem1-L7-d10-poisoned.json
+  $ ssm-poison run examples/theorem1-L7-d10-clean.json --json --seed 242
+  $ ssm-poison run examples/theorem1-L9-d20-poisoned.json --backend native-portable`)
+    .action(async (file: string, opts: { json?: boolean; backend?: BackendChoice; seed?: number; quiet?: boolean }) => {
+      process.exitCode = await runCommand(file, opts);
+    });
 
   program
     .command('eval')
