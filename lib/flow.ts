@@ -289,7 +289,7 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
 function rows(data: Float64Array | undefined, d: number): Float64Array[] | undefined {
   if (!data) return undefined;
   const out: Float64Array[] = [];
-  for (let k = 0; k * d < data.length; k++) out.push(data.slice(k * d, (k + 1) * d));
+  for (let k = 0; k * d < data.length; k++) out.push(data.subarray(k * d, (k + 1) * d));  // views of one buffer
   return out;
 }
 

@@ -3,6 +3,7 @@
 #define SSM_POISON_CORE_KERNELS_H
 
 #include <cstdint>
+#include <vector>
 
 #include "ssm.h"
 
@@ -37,6 +38,20 @@ void reversed_impulses(const ssm_models* m, int64_t K, double* hrev);
 
 // y (S×N) = hrev (S×K) · Xᵀ, i.e. y_{s,n} = Σ_l h_{s,l} x_{n,K−1−l} (one GEMM).
 void forward_from_impulses(int64_t S, const ssm_sequences* x, const double* hrev, double* y);
+
+// The extrapolation error (SPEC §7) against one teacher, for repeated use in a run: the
+// teacher's response and the buffers are prepared once (metrics.cc). Same arithmetic as
+// ssm_extrapolation_error.
+class ExtrapolationError {
+ public:
+  ExtrapolationError(const ssm_models& teacher, int64_t from, int64_t to, int64_t student_dim);
+  double operator()(int64_t d, const double* a, const double* b, const double* c);
+
+ private:
+  int64_t from_, to_;
+  std::vector<double> teacher_h_, h_, work_;
+  double scale_ = 0.0;
+};
 
 }  // namespace ssm
 

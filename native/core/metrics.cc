@@ -8,24 +8,29 @@
 
 using namespace ssm;
 
+ssm::ExtrapolationError::ExtrapolationError(const ssm_models& teacher, int64_t from, int64_t to, int64_t student_dim)
+    : from_(from), to_(to), teacher_h_(static_cast<size_t>(to + 1)), h_(static_cast<size_t>(to + 1)),
+      work_(static_cast<size_t>(impulse_work_size(std::max(student_dim, teacher.dim)))) {
+  impulse_one(teacher.dim, teacher.a, teacher.b, teacher.c, to + 1, false, teacher_h_.data(), work_.data());
+  for (int64_t j = from; j <= to; ++j) scale_ = std::max(scale_, std::fabs(teacher_h_[j]));
+}
+
+double ssm::ExtrapolationError::operator()(int64_t d, const double* a, const double* b, const double* c) {
+  impulse_one(d, a, b, c, to_ + 1, false, h_.data(), work_.data());
+  double worst = 0.0;
+  for (int64_t j = from_; j <= to_; ++j) worst = std::max(worst, std::fabs(h_[j] - teacher_h_[j]));
+  return worst / scale_;  // a zero teacher response gives Inf (or NaN for 0/0), as NumPy would
+}
+
 extern "C" ssm_status ssm_extrapolation_error(const ssm_models* m, const ssm_models* teacher, int64_t from,
                                               int64_t to, double* out) {
   return guarded([&]() -> ssm_status {
     if (!valid_models(m) || !valid_models(teacher) || teacher->count != 1 || out == nullptr || from < 0 ||
         to < from || element_count({to + 1}) < 0 || element_count({std::max(m->dim, teacher->dim)}) < 0)
       return SSM_E_INVALID_ARGUMENT;
-    const int64_t L = to + 1, d = m->dim;
-    std::vector<double> ht(static_cast<size_t>(L)), h(static_cast<size_t>(L));
-    std::vector<double> work(static_cast<size_t>(impulse_work_size(std::max(d, teacher->dim))));
-    impulse_one(teacher->dim, teacher->a, teacher->b, teacher->c, L, false, ht.data(), work.data());
-    double scale = 0.0;
-    for (int64_t j = from; j <= to; ++j) scale = std::max(scale, std::fabs(ht[j]));
-    for (int64_t s = 0; s < m->count; ++s) {
-      impulse_one(d, m->a + s * d, m->b + s * d, m->c + s * d, L, false, h.data(), work.data());
-      double worst = 0.0;
-      for (int64_t j = from; j <= to; ++j) worst = std::max(worst, std::fabs(h[j] - ht[j]));
-      out[s] = worst / scale;  // a zero teacher response gives Inf (or NaN for 0/0), as NumPy would
-    }
+    const int64_t d = m->dim;
+    ExtrapolationError metric(*teacher, from, to, d);
+    for (int64_t s = 0; s < m->count; ++s) out[s] = metric(d, m->a + s * d, m->b + s * d, m->c + s * d);
     return SSM_OK;
   });
 }

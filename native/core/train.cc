@@ -65,6 +65,7 @@ class StudentRun {
     batch_ = cfg.batch_size <= 0 || cfg.batch_size >= N_ ? N_ : cfg.batch_size;
     for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
     if (batch_ < N_) ssm_mt_seed(&mt_, cfg.batch_seed + static_cast<uint32_t>(s));
+    if (cfg.teacher.a) ext_ = std::make_unique<ExtrapolationError>(cfg.teacher, cfg.ext_from, cfg.ext_to, d_);
   }
 
   std::atomic<int64_t> epoch{0};
@@ -267,8 +268,7 @@ class StudentRun {
 
   void metrics(const double* a, double& ext, double& rank) {
     ssm_models m{1, d_, a, b_.data(), c_.data()};
-    ext = NAN;
-    if (cfg_.teacher.a) ssm_extrapolation_error(&m, &cfg_.teacher, cfg_.ext_from, cfg_.ext_to, &ext);
+    ext = ext_ ? (*ext_)(d_, a, b_.data(), c_.data()) : NAN;
     rank = NAN;
     ssm_effective_rank(&m, &rank);
   }
@@ -348,6 +348,7 @@ class StudentRun {
   int64_t batch_ = 0, steps_ = 0;
   double g_avg_ = 0.0, beta_power_ = 1.0, beta1_power_ = 1.0, beta2_power_ = 1.0;
   ssm_mt19937 mt_{};
+  std::unique_ptr<ExtrapolationError> ext_;
 };
 
 bool valid_config(const ssm_train_config* c, const ssm_train_output* o) {
