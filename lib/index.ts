@@ -31,8 +31,8 @@ export { FastRandom } from './random/fast';
 export { version } from './version';
 export { gradientFlow, gradientFlowSync, outputTimes } from './flow';
 export type { AsyncFlowOptions, FlowMethod, FlowProblem, FlowResult, FlowStatus, GradientFlowOptions, TrainedParameter } from './flow';
-export { officialDiff, theorem1Init } from './init';
-export type { Theorem1InitOptions } from './init';
+export { officialDiff, officialInit, theorem1Init } from './init';
+export type { OfficialInitOptions, Theorem1InitOptions } from './init';
 export {
   THEOREM1_CONFIGS,
   THEOREM1_EXTRAPOLATION,
@@ -51,3 +51,9 @@ export {
 export type { ConfigIssue, ExperimentConfig, ExperimentKind, GradientDescentConfig, GradientFlowConfig } from './config/schema';
 export { flowProblem, runFlowExperiment, theorem1Kind } from './experiments/flow-config';
 export type { FlowExperimentOptions, FlowExperimentResult, FlowRunReport, FlowSummary } from './experiments/flow-config';
+export { kernelGradNormFast, train, trainSync } from './train';
+export type {
+  AsyncTrainOptions, OptimizerKind, OptimizerOptions, TrainLog, TrainLogRow, TrainOptions, TrainProblem, TrainRun, TrainStatus,
+} from './train';
+export { INIT_SEED_OFFSET, STANDALONE_CONFIGS, runStandalone, standaloneProblem } from './experiments/standalone';
+export type { StandaloneConfig, StandaloneRunOptions } from './experiments/standalone';
