@@ -17,6 +17,7 @@
       "native/core/flow.cc",
       "native/core/kernel_norm.cc",
       "native/core/train.cc",
+      "native/core/mlp.cc",
       "native/core/info.cc"
     ],
     "napi_sources": [

@@ -32,12 +32,24 @@ export interface TrainProblem {
   student: DiagonalSSM | DiagonalSSMParams;
   inputs: unknown;
   targets: ArrayLike<number>;
+  /** The MLP head's initial weights (with options.mlp): D_1, D_2 … D_depth, D_out flat. */
+  mlpWeights?: ArrayLike<number>;
+  /** Test sequences and their labels for the relative test error (SPEC §7). */
+  test?: { inputs: unknown; targets: ArrayLike<number> };
+}
+
+/** An MLP head after the SSM (SPEC §1): width m, depth ≥ 1, ReLU, no biases. */
+export interface MlpShape {
+  width: number;
+  depth: number;
 }
 
 export interface TrainOptions {
   optimizer: OptimizerOptions;
-  /** Which parameters move (default a, b, c). */
-  train?: readonly ('a' | 'b' | 'c')[];
+  /** Which parameters move (default a, b, c, and mlp with a head). */
+  train?: readonly ('a' | 'b' | 'c' | 'mlp')[];
+  /** An MLP head after the SSM; each problem then gives its mlpWeights. */
+  mlp?: MlpShape;
   /** Set b and c to ones after every step (official fix_B_C; they still count as trained tensors). */
   fixBC?: boolean;
   /** Minibatch size (default: full batch); rows shuffled every epoch with batchSeed. */
@@ -77,6 +89,8 @@ export interface TrainLogRow {
   learningRate: number;
   /** The adaptive rule's sum of per-tensor Frobenius norms (0 for other optimizers). */
   gradNorm: number;
+  /** ‖ŷ − y*‖₂/‖y*‖₂ on the test set (NaN without one). */
+  testError: number;
 }
 
 export interface TrainLog {
@@ -88,6 +102,7 @@ export interface TrainLog {
   gamma: Float64Array[];
   learningRate: Float64Array;
   gradNorm: Float64Array;
+  testError: Float64Array;
 }
 
 export interface TrainRun {
@@ -99,7 +114,10 @@ export interface TrainRun {
   /** Where a non-finite loss or parameter appeared (null unless diverged); final holds
    * the last finite parameters then. */
   divergedEpoch: number | null;
-  final: { a: Float64Array; b: Float64Array; c: Float64Array; trainLoss: number; extrapolationError: number };
+  final: {
+    a: Float64Array; b: Float64Array; c: Float64Array; mlp?: Float64Array;
+    trainLoss: number; extrapolationError: number; testError: number;
+  };
   /** What the official code reports: the last row logged after the stop (null if none). */
   reported: TrainLogRow | null;
   log: TrainLog;
@@ -108,10 +126,10 @@ export interface TrainRun {
 
 const OPTIMIZERS: Record<OptimizerKind, number> = { gd: 0, adaptive: 1, adam: 2 };
 const STATUS: Record<number, TrainStatus> = { 1: 'converged', 2: 'max-epochs', [-1]: 'diverged', [-5]: 'aborted' };
-const TRAIN_BITS = { a: 1, b: 2, c: 4 } as const;
+const TRAIN_BITS = { a: 1, b: 2, c: 4, mlp: 8 } as const;
 const OPTION_KEYS = [
   'optimizer', 'train', 'fixBC', 'batchSize', 'batchSeed', 'eps', 'epochsAfterStop', 'maxEpochs', 'logEvery',
-  'teacher', 'extrapolation', 'backend',
+  'teacher', 'extrapolation', 'backend', 'mlp',
 ] as const;
 /** Log rows kept per student at most (a run that would log more drops the rest, counted). */
 const MAX_LOG_ROWS = 1_000_000;
@@ -123,16 +141,19 @@ interface NativeTrainConfig {
   optimizer: { kind: number; lr: number; beta: number; soft: number; beta1: number; beta2: number; epsilon: number; weightDecay: number };
   batchSize: number; batchSeed: number; eps: number; maxEpochs: number; epochsAfterStop: number; logEvery: number;
   maxLogs: number;
+  mlp?: { width: number; depth: number; weights: Float64Array };
+  testCount?: number; testLength?: number; testX?: Float64Array; testTargets?: Float64Array;
   teacherA?: Float64Array; teacherB?: Float64Array; teacherC?: Float64Array; extFrom?: number; extTo?: number;
 }
 
 interface NativeTrainResult {
   finalA: Float64Array; finalB: Float64Array; finalC: Float64Array; finalLoss: Float64Array;
-  finalExtrapolationError: Float64Array;
+  finalExtrapolationError: Float64Array; finalMlp?: Float64Array; finalTestError?: Float64Array;
   status: number[]; epochs: number[]; stopEpoch: number[]; divergedEpoch: number[]; logCount: number[];
   logsDropped: number[]; reported: number[];
   logEpoch?: Float64Array; logLoss?: Float64Array; logExtrapolationError?: Float64Array; logAbsA?: Float64Array;
   logEffectiveRank?: Float64Array; logGamma?: Float64Array; logLearningRate?: Float64Array; logGradNorm?: Float64Array;
+  logTestError?: Float64Array;
 }
 
 type TrainAddon = Addon & {
@@ -140,6 +161,7 @@ type TrainAddon = Addon & {
   trainAsync(config: NativeTrainConfig, onProgress: ((p: { epoch: number; loss: number }) => void) | undefined,
     progressMs: number, aborted?: boolean): { promise: Promise<NativeTrainResult>; abort(): void };
   kernelGradNormFast(a: Float64Array, b: Float64Array, c: Float64Array, e: Float64Array): number;
+  mlpPredict(width: number, depth: number, weights: Float64Array, z: Float64Array): Float64Array;
 };
 
 function positive(value: unknown, name: string): number {
@@ -190,7 +212,7 @@ function nativeConfig(problems: readonly TrainProblem[], options: TrainOptions):
   const inputs: SequenceBatch[] = [];
   const targets: Float64Array[] = [];
   problems.forEach((p, s) => {
-    checkObject(p, `problems[${s}]`, ['student', 'inputs', 'targets']);
+    checkObject(p, `problems[${s}]`, ['student', 'inputs', 'targets', 'mlpWeights', 'test']);
     const m = p.student instanceof DiagonalSSM ? p.student : new DiagonalSSM(p.student, `problems[${s}].student`);
     const x = toSequences(p.inputs, `problems[${s}].inputs`);
     if (s > 0 && (m.dim !== students[0].dim || x.count !== inputs[0].count || x.length !== inputs[0].length)) {
@@ -203,12 +225,12 @@ function nativeConfig(problems: readonly TrainProblem[], options: TrainOptions):
   });
   const fixBC = options.fixBC === undefined ? false : options.fixBC;
   if (typeof fixBC !== 'boolean') throw typeError('a boolean', 'options.fixBC', fixBC);
-  const trained = options.train ?? ['a', 'b', 'c'];
+  const trained = options.train ?? (options.mlp ? ['a', 'b', 'c', 'mlp'] : ['a', 'b', 'c']);
   if (!Array.isArray(trained) || (trained.length === 0 && !fixBC)) throw typeError('a non-empty array of a, b, c', 'options.train', trained);
   let bits = 0;
   for (const t of trained) {
-    if (!(t in TRAIN_BITS)) throw rangeError('one of a, b, c', 'options.train[]', t);
-    bits |= TRAIN_BITS[t as 'a' | 'b' | 'c'];
+    if (!(t in TRAIN_BITS) || (t === 'mlp' && !options.mlp)) throw rangeError(options.mlp ? 'one of a, b, c, mlp' : 'one of a, b, c', 'options.train[]', t);
+    bits |= TRAIN_BITS[t as keyof typeof TRAIN_BITS];
   }
   const maxEpochs = options.maxEpochs === undefined ? 1_000_000 : checkInteger(options.maxEpochs, 'options.maxEpochs', 1, 2 ** 52);
   const logEvery = options.logEvery === undefined ? 100 : checkInteger(options.logEvery, 'options.logEvery', 1, 2 ** 52);
@@ -229,6 +251,35 @@ function nativeConfig(problems: readonly TrainProblem[], options: TrainOptions):
     // rows: one per logEvery epochs before the stop, one per logEvery after it
     maxLogs: Math.min(MAX_LOG_ROWS, Math.floor((maxEpochs - 1) / logEvery) + 1 + Math.ceil(after / logEvery) + 1),
   };
+  if (options.mlp !== undefined) {
+    const shape = checkObject(options.mlp, 'options.mlp', ['width', 'depth']);
+    const width = checkInteger(shape.width, 'options.mlp.width', 1, 2 ** 20);
+    const depth = checkInteger(shape.depth, 'options.mlp.depth', 1, 2 ** 20);
+    const size = mlpSize(width, depth);
+    config.mlp = {
+      width, depth,
+      weights: concat(problems.map((p, s) => {
+        if (p.mlpWeights === undefined) throw typeError(`${size} weights (options.mlp is set)`, `problems[${s}].mlpWeights`, p.mlpWeights);
+        return Float64Array.from(toVector(p.mlpWeights, `problems[${s}].mlpWeights`, size));
+      })),
+    };
+  }
+  if (problems.some((p) => p.test !== undefined)) {
+    const sets = problems.map((p, s) => {
+      const t = checkObject(p.test, `problems[${s}].test`, ['inputs', 'targets']);
+      const x = toSequences(t.inputs, `problems[${s}].test.inputs`);
+      return { x, y: Float64Array.from(toVector(t.targets, `problems[${s}].test.targets`, x.count)) };
+    });
+    sets.forEach((t, s) => {
+      if (t.x.count !== sets[0].x.count || t.x.length !== sets[0].x.length) {
+        throw rangeError(`${sets[0].x.count} test sequences of length ${sets[0].x.length} like problems[0]`, `problems[${s}].test.inputs`, `${t.x.count} of length ${t.x.length}`);
+      }
+    });
+    Object.assign(config, {
+      testCount: sets[0].x.count, testLength: sets[0].x.length,
+      testX: concat(sets.map((t) => t.x.x)), testTargets: concat(sets.map((t) => t.y)),
+    });
+  }
   if (options.teacher !== undefined) {
     const teacher = options.teacher instanceof DiagonalSSM ? options.teacher : new DiagonalSSM(options.teacher, 'teacher');
     const range = checkObject(options.extrapolation ?? {}, 'options.extrapolation', ['from', 'to']);
@@ -261,6 +312,7 @@ function toRuns(r: NativeTrainResult, config: NativeTrainConfig): TrainRun[] {
       gamma: rows(r.logGamma, s * M, count, K - 1),
       learningRate: slice(r.logLearningRate),
       gradNorm: slice(r.logGradNorm),
+      testError: r.logTestError ? slice(r.logTestError) : new Float64Array(count).fill(NaN),
     };
     const k = r.reported[s];
     runs.push({
@@ -270,12 +322,14 @@ function toRuns(r: NativeTrainResult, config: NativeTrainConfig): TrainRun[] {
       divergedEpoch: r.divergedEpoch[s] >= 0 ? r.divergedEpoch[s] : null,
       final: {
         a: r.finalA.slice(s * d, (s + 1) * d), b: r.finalB.slice(s * d, (s + 1) * d), c: r.finalC.slice(s * d, (s + 1) * d),
+        ...(r.finalMlp && config.mlp ? { mlp: r.finalMlp.slice(s * mlpSize(config.mlp.width, config.mlp.depth), (s + 1) * mlpSize(config.mlp.width, config.mlp.depth)) } : {}),
         trainLoss: r.finalLoss[s], extrapolationError: r.finalExtrapolationError[s],
+        testError: r.finalTestError ? r.finalTestError[s] : NaN,
       },
       reported: k >= 0 && k < count ? {
         epoch: log.epoch[k], trainLoss: log.trainLoss[k], extrapolationError: log.extrapolationError[k], absA: log.absA[k],
         effectiveRank: log.effectiveRank[k], gamma: log.gamma[k] ?? new Float64Array(0), learningRate: log.learningRate[k],
-        gradNorm: log.gradNorm[k],
+        gradNorm: log.gradNorm[k], testError: log.testError[k],
       } : null,
       log,
       logsDropped: r.logsDropped[s],
@@ -315,4 +369,28 @@ export async function train(problems: readonly TrainProblem[], options: AsyncTra
 export function kernelGradNormFast(model: DiagonalSSMParams | DiagonalSSM, e: ArrayLike<number>, backend?: BackendChoice): number {
   const m = model instanceof DiagonalSSM ? model : new DiagonalSSM(model, 'model');
   return trainAddon(backend).kernelGradNormFast(m.a, m.b, m.c, Float64Array.from(toVector(e, 'e')));
+}
+
+/** Number of weights of an MLP head: D_1 (m), D_2 … D_depth (m×m each), D_out (m). */
+export function mlpSize(width: number, depth: number): number {
+  return 2 * width + (depth - 1) * width * width;
+}
+
+/** The head's outputs for SSM outputs z (native, the same arithmetic as training). */
+export function mlpPredict(shape: MlpShape, weights: ArrayLike<number>, z: ArrayLike<number>, backend?: BackendChoice): Float64Array {
+  const s = checkObject(shape, 'shape', ['width', 'depth']);
+  const width = checkInteger(s.width, 'shape.width', 1, 2 ** 20);
+  const depth = checkInteger(s.depth, 'shape.depth', 1, 2 ** 20);
+  return trainAddon(backend).mlpPredict(width, depth, Float64Array.from(toVector(weights, 'weights', mlpSize(width, depth))),
+    Float64Array.from(toVector(z, 'z')));
+}
+
+/** The paper's teacher MLP: D_1 = 1ᵀ, D_k = I, D_out = 0.5·1. */
+export function officialTeacherMlp(shape: MlpShape): Float64Array {
+  const { width: m, depth } = shape;
+  const w = new Float64Array(mlpSize(m, depth));
+  for (let j = 0; j < m; j++) w[j] = 1;
+  for (let k = 1; k < depth; k++) for (let j = 0; j < m; j++) w[m + (k - 1) * m * m + j * m + j] = 1;
+  for (let j = 0; j < m; j++) w[m + (depth - 1) * m * m + j] = 0.5;
+  return w;
 }

@@ -38,6 +38,21 @@ typedef enum ssm_train_status {
   SSM_TRAIN_ABORTED = -5
 } ssm_train_status;
 
+#define SSM_TRAIN_MLP 8 /* with SSM_TRAIN_A/B/C: the MLP head's weights move */
+
+/* The MLP head after the SSM (SPEC §1): width m, depth ≥ 1, no biases; weights per student
+ * flat in the order D_1 (m), D_2 … D_depth (m×m row-major each), D_out (m):
+ * ssm_mlp_size(m, depth) = 2m + (depth−1)m² values. width 0: no head. */
+typedef struct ssm_mlp_config {
+  int64_t width;
+  int64_t depth;
+  const double* weights; /* S×P */
+} ssm_mlp_config;
+
+int64_t ssm_mlp_size(int64_t width, int64_t depth);
+/* y_k = MLP(z_k) for one weight vector (the teacher's labels, tests). */
+ssm_status ssm_mlp_predict(int64_t width, int64_t depth, const double* weights, int64_t n, const double* z, double* y);
+
 typedef struct ssm_train_config {
   ssm_models students;     /* S initial students (S×d) */
   int64_t count;           /* N sequences per student */
@@ -54,6 +69,11 @@ typedef struct ssm_train_config {
   int64_t epochs_after_stop;
   int64_t log_every;       /* ≥ 1 */
   int64_t max_logs;        /* rows of each log buffer */
+  ssm_mlp_config mlp;      /* width 0: a standalone SSM */
+  int64_t test_count;      /* T test sequences per student (0: none), for the relative */
+  int64_t test_length;     /* test error ‖ŷ − y*‖₂/‖y*‖₂ (SPEC §7) */
+  const double* test_x;    /* S×T×test_length */
+  const double* test_targets; /* S×T */
   ssm_models teacher;      /* count 1; for the extrapolation error (teacher.a NULL: none) */
   int64_t ext_from, ext_to;
   const volatile int* abort;
@@ -65,6 +85,8 @@ typedef struct ssm_train_output {
   double* final_a; double* final_b; double* final_c; /* S×d */
   double* final_loss;        /* S: train loss of the final parameters */
   double* final_ext_error;   /* S */
+  double* final_mlp;         /* S×P (with a head) */
+  double* final_test_error;  /* S (with a test set) */
   int* status;               /* S: ssm_train_status */
   int64_t* epochs;           /* S: epochs run */
   int64_t* stop_epoch;       /* S: the epoch whose loss reached eps (−1: never) */
@@ -81,6 +103,7 @@ typedef struct ssm_train_output {
   double* log_gamma;         /* S×M×(κ−1) */
   double* log_lr;            /* S×M: the learning rate of the epoch's step */
   double* log_grad_norm;     /* S×M: the adaptive rule's sum of Frobenius norms */
+  double* log_test_error;    /* S×M (with a test set) */
 } ssm_train_output;
 
 /* Called from the calling thread between chunks of epochs: the slowest student's epoch. */

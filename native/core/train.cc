@@ -21,6 +21,7 @@
 #include "blas.h"
 #include "checks.h"
 #include "kernels.h"
+#include "mlp.h"
 #include "parallel.h"
 #include "ssm_train.h"
 
@@ -66,6 +67,18 @@ class StudentRun {
     for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
     if (batch_ < N_) ssm_mt_seed(&mt_, cfg.batch_seed + static_cast<uint32_t>(s));
     if (cfg.teacher.a) ext_ = std::make_unique<ExtrapolationError>(cfg.teacher, cfg.ext_from, cfg.ext_to, d_);
+    if (cfg.mlp.width > 0) {
+      const int64_t P = MlpHead::size(cfg.mlp.width, cfg.mlp.depth);
+      mlp_ = std::make_unique<MlpHead>(cfg.mlp.width, cfg.mlp.depth, cfg.mlp.weights + s * P);
+      mlp_->reserve(N_);
+      train_mlp_ = cfg.train & SSM_TRAIN_MLP;
+      mm_.assign(static_cast<size_t>(P), 0.0), mv_.assign(static_cast<size_t>(P), 0.0);
+    }
+    if (cfg.test_count > 0) {
+      test_x_ = cfg.test_x + s * cfg.test_count * cfg.test_length;
+      test_targets_ = cfg.test_targets + s * cfg.test_count;
+      test_hrev_.resize(static_cast<size_t>(cfg.test_length));
+    }
   }
 
   std::atomic<int64_t> epoch{0};
@@ -82,13 +95,12 @@ class StudentRun {
       }
       double lr = 0.0, gnorm = 0.0;
       const double loss = batch_ == N_ ? full_batch_epoch(lr, gnorm) : minibatch_epoch(lr, gnorm);
-      const bool finite = std::isfinite(loss) && all_finite(a_.data(), d_) && all_finite(b_.data(), d_) &&
-                          all_finite(c_.data(), d_);
+      const bool finite = std::isfinite(loss) && parameters_finite();
       if (!finite) {
         status = SSM_TRAIN_DIVERGED;
         out_->diverged_epoch[s_] = e;
         // back to the last finite parameters (before the step that produced non-finite ones)
-        if (!(all_finite(a_.data(), d_) && all_finite(b_.data(), d_) && all_finite(c_.data(), d_))) restore_previous();
+        if (!parameters_finite()) restore_previous();
         break;
       }
       const bool post = stop >= 0;
@@ -136,12 +148,22 @@ class StudentRun {
       }
     }
     double loss = 0.0;
+    if (mlp_) mlp_->zero_grad();
     for (int64_t k = 0; k < nb; ++k) {
-      r_[k] = y_[k] - targets_[full ? k : rows_[k]];
-      loss += r_[k] * r_[k];
+      // with a head, r_k becomes ξ_k r_k (SPEC §2): ∂L/∂z_k = (2/nb) ξ_k r_k
+      const double y = mlp_ ? mlp_->forward(y_[k], k) : y_[k];
+      const double r = y - targets_[full ? k : rows_[k]];
+      loss += r * r;
+      r_[k] = mlp_ ? mlp_->backward(y_[k], k, r) : r;
     }
     loss /= static_cast<double>(nb);
     const double scale = 2.0 / static_cast<double>(nb);
+    if (mlp_) {
+      const double wd = 2.0 * cfg_.optimizer.weight_decay;
+      std::vector<double>& g = mlp_->grad();
+      const std::vector<double>& w = mlp_->weights();
+      for (size_t i = 0; i < g.size(); ++i) g[i] = scale * g[i] + wd * w[i];
+    }
     if (full && N_ * K_ >= 4096) {
       blas::gemm(true, false, K_, 1, N_, scale, x_, K_, r_.data(), 1, 0.0, erev_.data(), 1);
     } else {
@@ -187,6 +209,7 @@ class StudentRun {
     };
     if (train_b_) total += norm2(gb_);
     if (train_c_) total += norm2(gc_);
+    if (train_mlp_) total += mlp_->grad_norm_sum();
     return total;
   }
 
@@ -195,6 +218,7 @@ class StudentRun {
     const ssm_optimizer& o = cfg_.optimizer;
     double lr = o.lr;
     prev_a_ = a_, prev_b_ = b_, prev_c_ = c_;
+    if (mlp_) prev_mlp_ = mlp_->weights();
     if (o.kind == SSM_OPT_ADAPTIVE) {
       // SPEC §5: g_t = β g_{t−1} + (1−β) Σ‖∇‖_F, lr_t = lr / (√(g_t / (1 − β^{t+1})) + soft)
       gnorm = gradient_norm();
@@ -210,7 +234,7 @@ class StudentRun {
       const double alpha = o.lr * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_);
       auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m,
                       std::vector<double>& v) {
-        for (int64_t i = 0; i < d_; ++i) {
+        for (size_t i = 0; i < w.size(); ++i) {
           m[i] = o.beta1 * m[i] + (1.0 - o.beta1) * g[i];
           v[i] = o.beta2 * v[i] + (1.0 - o.beta2) * g[i] * g[i];
           w[i] -= alpha * m[i] / (std::sqrt(v[i]) + o.epsilon);
@@ -219,12 +243,18 @@ class StudentRun {
       if (train_a_) adam(a_, ga_, ma_, va_);
       if (train_b_) adam(b_, gb_, mb_, vb_);
       if (train_c_) adam(c_, gc_, mc_, vc_);
+      if (train_mlp_) adam(mlp_->weights(), mlp_->grad(), mm_, mv_);
       lr = alpha;
     } else {
       for (int64_t i = 0; i < d_; ++i) {
         if (train_a_) a_[i] -= lr * ga_[i];
         if (train_b_) b_[i] -= lr * gb_[i];
         if (train_c_) c_[i] -= lr * gc_[i];
+      }
+      if (train_mlp_) {
+        std::vector<double>& w = mlp_->weights();
+        const std::vector<double>& g = mlp_->grad();
+        for (size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
       }
     }
     if (cfg_.fix_bc) {
@@ -263,8 +293,44 @@ class StudentRun {
   }
 
   void restore_previous() {
-    if (steps_ > 0) a_ = prev_a_, b_ = prev_b_, c_ = prev_c_;
+    if (steps_ == 0) return;
+    a_ = prev_a_, b_ = prev_b_, c_ = prev_c_;
+    if (mlp_) mlp_->weights() = prev_mlp_;
   }
+
+  bool parameters_finite() const {
+    return all_finite(a_.data(), d_) && all_finite(b_.data(), d_) && all_finite(c_.data(), d_) &&
+           (!mlp_ || all_finite(mlp_->weights().data(), mlp_->size()));
+  }
+
+  // Runs fn with θ_e (the parameters before the last step) in place of the current ones.
+  template <class Fn>
+  void at_previous(Fn&& fn) {
+    if (steps_ == 0) return fn();
+    std::swap(a_, prev_a_), std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+    if (mlp_) std::swap(mlp_->weights(), prev_mlp_);
+    fn();
+    std::swap(a_, prev_a_), std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+    if (mlp_) std::swap(mlp_->weights(), prev_mlp_);
+  }
+
+  // ‖ŷ − y*‖₂ / ‖y*‖₂ on the test sequences (SPEC §7) at the current parameters.
+  double test_error() {
+    if (!test_x_) return NAN;
+    const int64_t T = cfg_.test_count, L = cfg_.test_length;
+    impulse_one(d_, a_.data(), b_.data(), c_.data(), L, true, test_hrev_.data(), impulse_work_.data());
+    double num = 0.0, den = 0.0;
+    for (int64_t n = 0; n < T; ++n) {
+      const double* xn = test_x_ + n * L;
+      double z = 0.0;
+      for (int64_t t = 0; t < L; ++t) z += xn[t] * test_hrev_[t];
+      const double y = mlp_ ? mlp_->predict(z) : z;
+      num += (y - test_targets_[n]) * (y - test_targets_[n]);
+      den += test_targets_[n] * test_targets_[n];
+    }
+    return std::sqrt(num) / std::sqrt(den);
+  }
+
 
   void metrics(const double* a, double& ext, double& rank) {
     ssm_models m{1, d_, a, b_.data(), c_.data()};
@@ -279,46 +345,40 @@ class StudentRun {
       ++out_->logs_dropped[s_];
       return;
     }
-    const int64_t M = cfg_.max_logs;
-    const int64_t at = s_ * M + row;
-    // θ_e is prev_* (the step already moved a_, b_, c_)
-    const std::vector<double>& a = steps_ > 0 ? prev_a_ : a_;
+    const int64_t at = s_ * cfg_.max_logs + row;
     if (out_->log_epoch) out_->log_epoch[at] = e;
     if (out_->log_loss) out_->log_loss[at] = loss;
     if (out_->log_lr) out_->log_lr[at] = lr;
     if (out_->log_grad_norm) out_->log_grad_norm[at] = gnorm;
-    if (out_->log_ext_error || out_->log_eff_rank) {
-      std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+    // the row describes θ_e, the parameters before this epoch's step
+    at_previous([&] {
       double ext, rank;
-      metrics(a.data(), ext, rank);
-      std::swap(b_, prev_b_), std::swap(c_, prev_c_);
+      metrics(a_.data(), ext, rank);
       if (out_->log_ext_error) out_->log_ext_error[at] = ext;
       if (out_->log_eff_rank) out_->log_eff_rank[at] = rank;
-    }
-    if (out_->log_abs_a) {
-      for (int64_t i = 0; i < d_; ++i) sorted_[i] = std::fabs(a[i]);
-      std::sort(sorted_.begin(), sorted_.end(), std::greater<double>());
-      std::copy(sorted_.begin(), sorted_.end(), out_->log_abs_a + at * d_);
-    }
-    if (out_->log_gamma) {
-      // γ^(k) = −(k+1) e_{k+1} (Proposition 1) of the full batch at θ_e; erev_[t] = e_{K−1−t}
-      if (batch_ < N_) full_batch_gamma(a);
-      double* g = out_->log_gamma + at * (K_ - 1);
-      for (int64_t k = 0; k + 1 < K_; ++k) g[k] = -static_cast<double>(k + 1) * erev_[K_ - 2 - k];
-    }
+      if (out_->log_test_error) out_->log_test_error[at] = test_error();
+      if (out_->log_abs_a) {
+        for (int64_t i = 0; i < d_; ++i) sorted_[i] = std::fabs(a_[i]);
+        std::sort(sorted_.begin(), sorted_.end(), std::greater<double>());
+        std::copy(sorted_.begin(), sorted_.end(), out_->log_abs_a + at * d_);
+      }
+      if (out_->log_gamma) {
+        // γ^(k) = −(k+1) e_{k+1} (Proposition 1) of the full batch at θ_e; erev_[t] = e_{K−1−t}
+        if (batch_ < N_) full_batch_e();
+        double* g = out_->log_gamma + at * (K_ - 1);
+        for (int64_t k = 0; k + 1 < K_; ++k) g[k] = -static_cast<double>(k + 1) * erev_[K_ - 2 - k];
+      }
+    });
     if (post) out_->reported[s_] = row;
     ++row;
   }
 
-  // e of the full batch at the parameters a (with prev b, c), for logging in minibatch mode.
-  void full_batch_gamma(const std::vector<double>& a) {
-    std::vector<double> saved_a = a_, saved_b = b_, saved_c = c_;
-    a_ = a, b_ = prev_b_, c_ = prev_c_;
+  // e of the full batch at the current parameters (minibatch mode logs the full-batch γ).
+  void full_batch_e() {
     std::vector<int64_t> saved_rows = rows_;
     for (int64_t n = 0; n < N_; ++n) rows_[n] = n;
     gradient(N_);
     rows_ = saved_rows;
-    a_ = saved_a, b_ = saved_b, c_ = saved_c;
   }
 
   void finish() {
@@ -330,6 +390,8 @@ class StudentRun {
     double ext, rank;
     metrics(a_.data(), ext, rank);
     out_->final_ext_error[s_] = ext;
+    if (mlp_ && out_->final_mlp) std::copy(mlp_->weights().begin(), mlp_->weights().end(), out_->final_mlp + s_ * mlp_->size());
+    if (out_->final_test_error) out_->final_test_error[s_] = test_error();
     last_loss.store(out_->final_loss[s_], std::memory_order_relaxed);
   }
 
@@ -349,6 +411,11 @@ class StudentRun {
   double g_avg_ = 0.0, beta_power_ = 1.0, beta1_power_ = 1.0, beta2_power_ = 1.0;
   ssm_mt19937 mt_{};
   std::unique_ptr<ExtrapolationError> ext_;
+  std::unique_ptr<MlpHead> mlp_;
+  bool train_mlp_ = false;
+  std::vector<double> mm_, mv_, prev_mlp_, test_hrev_;
+  const double* test_x_ = nullptr;
+  const double* test_targets_ = nullptr;
 };
 
 bool valid_config(const ssm_train_config* c, const ssm_train_output* o) {
@@ -357,7 +424,21 @@ bool valid_config(const ssm_train_config* c, const ssm_train_output* o) {
   const int64_t xs = element_count({S, c->count, c->length});
   const int64_t ts = element_count({S, c->count});
   if (xs < 0 || ts < 0 || !c->x || !c->targets || !all_finite(c->x, xs) || !all_finite(c->targets, ts)) return false;
-  if ((c->train & ~7) != 0 || (c->train == 0 && !c->fix_bc)) return false;
+  if ((c->train & ~15) != 0 || (c->train == 0 && !c->fix_bc)) return false;
+  if (c->mlp.width < 0 || (c->mlp.width == 0 && (c->train & SSM_TRAIN_MLP))) return false;
+  if (c->mlp.width > 0) {
+    if (c->mlp.depth < 1 || !c->mlp.weights || element_count({c->mlp.width, c->mlp.width, c->mlp.depth}) < 0) return false;
+    const int64_t P = MlpHead::size(c->mlp.width, c->mlp.depth);
+    if (element_count({S, P}) < 0 || !all_finite(c->mlp.weights, S * P)) return false;
+  }
+  if (c->test_count < 0) return false;
+  if (c->test_count > 0) {
+    const int64_t tx = element_count({S, c->test_count, c->test_length});
+    if (tx < 0 || !c->test_x || !c->test_targets || !all_finite(c->test_x, tx) ||
+        !all_finite(c->test_targets, S * c->test_count))
+      return false;
+  }
+  if (c->mlp.width > 0 && !o->final_mlp) return false;
   if (!valid_optimizer(c->optimizer) || c->batch_size < 0 || !(c->eps >= 0) || c->max_epochs < 1 ||
       c->epochs_after_stop < 0 || c->log_every < 1 || c->max_logs < 0)
     return false;
@@ -450,4 +531,8 @@ extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output
     if (error) std::rethrow_exception(error);
     return SSM_OK;
   });
+}
+
+extern "C" int64_t ssm_mlp_size(int64_t width, int64_t depth) {
+  return width < 1 || depth < 1 || ssm::element_count({width, width, depth}) < 0 ? -1 : ssm::MlpHead::size(width, depth);
 }

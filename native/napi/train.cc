@@ -23,11 +23,11 @@ namespace ssm::napi {
 namespace {
 
 struct TrainJob {
-  std::vector<double> a, b, c, x, targets, ta, tb, tc;
-  int64_t S = 0, d = 0, N = 0, K = 0, M = 0;
+  std::vector<double> a, b, c, x, targets, ta, tb, tc, mlp, test_x, test_targets;
+  int64_t S = 0, d = 0, N = 0, K = 0, M = 0, P = 0;
   ssm_train_config config{};
   // results
-  std::vector<double> fa, fb, fc, final_loss, final_ext, log_loss, log_ext, log_abs_a, log_rank, log_gamma, log_lr,
+  std::vector<double> fa, fb, fc, final_loss, final_ext, final_mlp, final_test, log_test, log_loss, log_ext, log_abs_a, log_rank, log_gamma, log_lr,
       log_gnorm;
   std::vector<int> status;
   std::vector<int64_t> epochs, stop_epoch, diverged_epoch, log_count, dropped, reported, log_epoch;
@@ -57,7 +57,9 @@ struct TrainJob {
     config.x = x.data();
     config.targets = targets.data();
     config.fix_bc = bool_field(o, "fixBC") ? 1 : 0;
-    config.train = static_cast<int>(integer_field(env, o, "train", config.fix_bc ? 0 : 1, 7));
+    config.train = static_cast<int>(integer_field(env, o, "train", config.fix_bc ? 0 : 1, 15));
+    read_mlp(env, o);
+    read_test_set(env, o);
     read_optimizer(env, o);
     config.batch_size = integer_field(env, o, "batchSize", 0, SSM_MAX_ELEMENTS);
     config.batch_seed = static_cast<uint32_t>(integer_field(env, o, "batchSeed", 0, 4294967295LL));
@@ -80,6 +82,36 @@ struct TrainJob {
     }
     config.abort = reinterpret_cast<const volatile int*>(&abort);
     allocate(env);
+  }
+
+  // mlp: { width, depth, weights (students×P) } or absent.
+  void read_mlp(Napi::Env env, Napi::Object o) {
+    Napi::Value v = o.Get("mlp");
+    if (v.IsUndefined() || v.IsNull()) {
+      if (config.train & SSM_TRAIN_MLP) throw_range_error(env, expected("no MLP bit without an mlp", "config.train", o.Get("train")));
+      return;
+    }
+    if (!v.IsObject()) throw_type_error(env, expected("an object", "config.mlp", v));
+    Napi::Object m = v.As<Napi::Object>();
+    const int64_t width = integer_field(env, m, "width", 1, 1 << 20);
+    const int64_t depth = integer_field(env, m, "depth", 1, 1 << 20);
+    output_size(env, {width, width, depth}, "the MLP weights");
+    P = ssm_mlp_size(width, depth);
+    mlp = copy_array(env, m, "weights", output_size(env, {S, P}, "the MLP weights (students×P)"), "students×P");
+    config.mlp = ssm_mlp_config{width, depth, mlp.data()};
+  }
+
+  // testX (students×testCount×testLength), testTargets (students×testCount), or absent.
+  void read_test_set(Napi::Env env, Napi::Object o) {
+    if (o.Get("testX").IsUndefined()) return;
+    config.test_count = integer_field(env, o, "testCount", 1, SSM_MAX_ELEMENTS);
+    config.test_length = integer_field(env, o, "testLength", 1, SSM_MAX_ELEMENTS);
+    test_x = copy_array(env, o, "testX", output_size(env, {S, config.test_count, config.test_length}, "the test inputs"),
+                        "students×testCount×testLength");
+    test_targets = copy_array(env, o, "testTargets", output_size(env, {S, config.test_count}, "the test targets"),
+                              "students×testCount");
+    config.test_x = test_x.data();
+    config.test_targets = test_targets.data();
   }
 
   void read_optimizer(Napi::Env env, Napi::Object o) {
@@ -108,6 +140,12 @@ struct TrainJob {
     log_gnorm.resize(rows), log_abs_a.resize(rows_d), log_gamma.resize(rows_g);
     out.final_a = fa.data(), out.final_b = fb.data(), out.final_c = fc.data();
     out.final_loss = final_loss.data(), out.final_ext_error = final_ext.data();
+    if (P > 0) final_mlp.resize(S * P), out.final_mlp = final_mlp.data();
+    if (config.test_count > 0) {
+      final_test.resize(S), out.final_test_error = final_test.data();
+      log_test.resize(rows);
+      if (M > 0) out.log_test_error = log_test.data();
+    }
     out.status = status.data(), out.epochs = epochs.data(), out.stop_epoch = stop_epoch.data();
     out.diverged_epoch = diverged_epoch.data(), out.log_count = log_count.data(), out.logs_dropped = dropped.data();
     out.reported = reported.data();
@@ -144,6 +182,8 @@ struct TrainJob {
     r.Set("finalC", f64(fc));
     r.Set("finalLoss", f64(final_loss));
     r.Set("finalExtrapolationError", f64(final_ext));
+    if (P > 0) r.Set("finalMlp", f64(final_mlp));
+    if (config.test_count > 0) r.Set("finalTestError", f64(final_test));
     r.Set("status", numbers(env, status));
     r.Set("epochs", numbers(env, epochs));
     r.Set("stopEpoch", numbers(env, stop_epoch));
@@ -161,6 +201,7 @@ struct TrainJob {
       r.Set("logGamma", f64(log_gamma));
       r.Set("logLearningRate", f64(log_lr));
       r.Set("logGradNorm", f64(log_gnorm));
+      if (config.test_count > 0) r.Set("logTestError", f64(log_test));
     }
     return r;
   }
@@ -193,11 +234,29 @@ Napi::Value kernel_grad_norm_fast(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), norm);
 }
 
+// mlpPredict(width, depth, weights, z) → Float64Array y
+Napi::Value mlp_predict(const Napi::CallbackInfo& info) {
+  const int64_t width = integer(info, 0, "width", 1, 1 << 20);
+  const int64_t depth = integer(info, 1, "depth", 1, 1 << 20);
+  output_size(info.Env(), {width, width, depth}, "the MLP weights");
+  Napi::Float64Array w = float64_array(info, 2, "weights");
+  require_shape(info.Env(), w, ssm_mlp_size(width, depth), "weights", "2·width + (depth−1)·width²");
+  Napi::Float64Array z = float64_array(info, 3, "z");
+  const int64_t n = static_cast<int64_t>(z.ElementLength());
+  require_shape(info.Env(), z, n, "z", "n");
+  if (n < 1) throw_range_error(info.Env(), expected("at least one value", "z", info[3]));
+  Napi::Float64Array y = new_float64_array(info.Env(), n, "the MLP outputs");
+  const ssm_status st = ssm_mlp_predict(width, depth, w.Data(), n, z.Data(), y.Data());
+  if (st != SSM_OK) throw_status(info.Env(), st, "mlpPredict");
+  return y;
+}
+
 }  // namespace
 
 void register_train(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New(env, train, "train"));
   exports.Set("trainAsync", Napi::Function::New(env, start_async_job<TrainJob>, "trainAsync"));
+  exports.Set("mlpPredict", Napi::Function::New(env, mlp_predict, "mlpPredict"));
   exports.Set("kernelGradNormFast", Napi::Function::New(env, kernel_grad_norm_fast, "kernelGradNormFast"));
 }
 
