@@ -18,6 +18,7 @@
       "native/core/kernel_norm.cc",
       "native/core/train.cc",
       "native/core/mlp.cc",
+      "native/core/flow_scaled.cc",
       "native/core/info.cc"
     ],
     "napi_sources": [
@@ -27,7 +28,8 @@
       "native/napi/random.cc",
       "native/napi/ode.cc",
       "native/napi/flow.cc",
-      "native/napi/train.cc"
+      "native/napi/train.cc",
+      "native/napi/flow_scaled.cc"
     ]
   },
   "target_defaults": {

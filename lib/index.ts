@@ -33,6 +33,15 @@ export { gradientFlow, gradientFlowSync, outputTimes } from './flow';
 export type { AsyncFlowOptions, FlowMethod, FlowProblem, FlowResult, FlowStatus, GradientFlowOptions, TrainedParameter } from './flow';
 export { officialDiff, officialInit, theorem1Init } from './init';
 export type { OfficialInitOptions, Theorem1InitOptions } from './init';
+export { gradientFlowLargeKappa, gradientFlowLargeKappaSync } from './flow-scaled';
+export type {
+  AsyncLargeKappaOptions,
+  LargeKappaMethod,
+  LargeKappaOptions,
+  LargeKappaResult,
+  LargeKappaStatus,
+  ScaledFlowProgress,
+} from './flow-scaled';
 export {
   THEOREM1_CONFIGS,
   THEOREM1_EXTRAPOLATION,

@@ -34,6 +34,81 @@ export interface Addon {
   /** The solvers' test hook: a built-in problem (0 decay, 1 logistic, 2 linear, 3 Robertson). */
   solveTestProblem(problem: number, params: Float64Array, y0: Float64Array, t0: number, tEnd: number,
     tEval: Float64Array, options: NativeOdeOptions): NativeOdeResult & { y: Float64Array };
+  /** Large-κ gradient flow in arc length with scaled arithmetic (native/napi/flow_scaled.cc). */
+  gradientFlowScaled(config: NativeScaledFlowConfig): NativeScaledFlowResult;
+  gradientFlowScaledAsync(config: NativeScaledFlowConfig,
+    onProgress: ((p: ScaledFlowProgress) => void) | undefined, progressMs: number):
+    { promise: Promise<NativeScaledFlowResult>; abort(): void };
+  /** Test hook: the scaled direction, arc-length field and its Jacobian at a. */
+  scaledFlowField(config: Pick<NativeScaledFlowConfig, 'dim' | 'count' | 'length' | 'a' | 'b' | 'c' | 'x' | 'targets'>,
+    a: Float64Array, log2Scale: number): {
+    loss: number; log10GradNorm: number; direction: Float64Array; field: Float64Array; jacobian: Float64Array;
+  };
+}
+
+/** Progress of a large-κ run (physical time as log10, arc length so far, accepted steps). */
+export interface ScaledFlowProgress {
+  log10Time: number;
+  loss: number;
+  arcLength: number;
+  steps: number;
+}
+
+/** The config the addon's gradientFlowScaled reads (native/core/ssm.h ssm_flow_scaled_config). */
+export interface NativeScaledFlowConfig {
+  dim: number;
+  count: number;
+  length: number;
+  a: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+  x: Float64Array;
+  targets: Float64Array;
+  teacherA?: Float64Array;
+  teacherB?: Float64Array;
+  teacherC?: Float64Array;
+  extFrom?: number;
+  extTo?: number;
+  ode: NativeOdeOptions;
+  lossTol: number;
+  gradTol: number;
+  maxLog10Time: number;
+  rescale: number;
+  outputLog10Times: Float64Array;
+  recordEvery: number;
+  maxRecords: number;
+}
+
+/** What gradientFlowScaled returns (stats as NativeOdeResult, t = total arc length). */
+export interface NativeScaledFlowResult extends NativeOdeResult {
+  written: number;
+  log10Times: Float64Array;
+  a: Float64Array;
+  loss: Float64Array;
+  gamma0: Float64Array;
+  extrapolationError: Float64Array;
+  arcLength: Float64Array;
+  recorded: number;
+  recA: Float64Array;
+  recLoss: Float64Array;
+  recGamma0: Float64Array;
+  recExtrapolationError: Float64Array;
+  recLog10Time: Float64Array;
+  recArcLength: Float64Array;
+  recLog10GradNorm: Float64Array;
+  recConstrained: Float64Array;
+  finalA: Float64Array;
+  finalLoss: number;
+  finalGamma0: number;
+  finalExtrapolationError: number;
+  finalLog10Time: number;
+  finalArcLength: number;
+  finalLog10GradNorm: number;
+  converged: boolean;
+  stationary: boolean;
+  segments: number;
+  physicalSegments: number;
+  constrainedSegments: number;
 }
 
 /** ODE options as the addon reads them (method: 0 dopri5, 1 rosenbrock, 2 auto, 3 lsoda). */

@@ -206,6 +206,69 @@ typedef void (*ssm_flow_progress)(void* context, double t, double loss, int64_t 
 ssm_status ssm_gradient_flow(const ssm_flow_config* config, ssm_flow_output* out, ssm_flow_progress progress,
                              void* context);
 
+
+/* ---- Gradient flow in arc length, for large κ (SPEC §6 "large κ") ------------------- */
+
+/* The same trajectory as ssm_gradient_flow (only a trained, b and c fixed) integrated in
+ * arc length s (ds = ‖∇L‖ dt) with every power, gradient and Hessian term held as a
+ * mantissa and a binary exponent (a shared scale), so that the direction of motion stays
+ * exact when a_i^(κ−2) underflows; physical time is tracked in log scale. See
+ * native/core/flow_scaled.cc for the method (segments, slow-manifold constraints). */
+typedef struct ssm_flow_scaled_config {
+  ssm_models student;          /* count 1: initial a; b, c fixed */
+  ssm_sequences x;             /* training sequences (only non-zero entries matter) */
+  const double* targets;       /* N labels */
+  ssm_models teacher;          /* count 1, for the extrapolation error; teacher.a NULL: none */
+  int64_t ext_from, ext_to;    /* extrapolation range [from, to] */
+  ssm_ode_options ode;         /* rtol/atol apply to a (and rtol to the time variable) */
+  double loss_tol;             /* stop when L ≤ loss_tol (≤ 0: off) */
+  double grad_tol;             /* stop when ‖∇L‖ ≤ grad_tol, compared in log form (≤ 0: off) */
+  double max_log10_time;       /* stop (status 1) at this log10 of physical time; +Inf: none */
+  const double* output_log10_times; /* n_outputs ascending finite log10 times */
+  int64_t n_outputs;
+  int64_t record_every;        /* record the state every k-th accepted step (0: off) */
+  int64_t max_records;         /* capacity of the record arrays */
+  double rescale;              /* restart a segment when the log-scale drifts by more (0: 50) */
+} ssm_flow_scaled_config;
+
+typedef struct ssm_flow_scaled_output {
+  /* At the requested log10 times (rows after `written` untouched). Optional. */
+  double* a;                   /* n_outputs × d */
+  double* loss; double* gamma0; double* ext_error; double* arc_length; /* n_outputs */
+  int64_t written;
+  /* Records: the initial state, then every record_every-th accepted step. Optional. */
+  double* rec_a;               /* max_records × d */
+  double* rec_loss; double* rec_gamma0; double* rec_ext_error; double* rec_log10_time;
+  double* rec_arc_length; double* rec_log10_grad_norm; double* rec_constrained; /* max_records */
+  int64_t recorded;
+  double* final_a;             /* d, optional */
+  double final_loss, final_gamma0, final_ext_error, final_log10_time, final_arc_length,
+      final_log10_grad_norm;
+  int converged;
+  int stationary;              /* 1: the gradient was exactly zero — a rest point, never "converged" */
+  int64_t segments, constrained_segments, physical_segments;
+  ssm_ode_stats stats;         /* counters summed over segments; stats.t = arc length */
+} ssm_flow_scaled_output;
+
+typedef void (*ssm_flow_scaled_progress)(void* context, double log10_time, double loss, double arc_length,
+                                         int64_t steps);
+
+ssm_status ssm_gradient_flow_scaled(const ssm_flow_scaled_config* config, ssm_flow_scaled_output* out,
+                                    ssm_flow_scaled_progress progress, void* context);
+
+/* Test hook: the scaled quantities at a (only config's student b, c, x, targets are used).
+ * log2_scale is the segment's reference exponent (the field is −u, dz/ds = 2^log2_scale/‖∇L‖).
+ * direction (d), field (d+1) and jacobian ((d+1)², row-major, exact) are optional. */
+typedef struct ssm_scaled_field_output {
+  double loss;
+  double log10_grad_norm;      /* −Inf when the gradient is exactly zero */
+  double* direction;           /* ∇L / ‖∇L‖ */
+  double* field;
+  double* jacobian;
+} ssm_scaled_field_output;
+ssm_status ssm_flow_scaled_field(const ssm_flow_scaled_config* config, const double* a, int64_t log2_scale,
+                                 ssm_scaled_field_output* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
   register_ode(env, exports);
   register_flow(env, exports);
   register_train(env, exports);
+  register_flow_scaled(env, exports);
   return exports;
 }
 }  // namespace

@@ -21,6 +21,7 @@ void register_random(Napi::Env env, Napi::Object exports);
 void register_ode(Napi::Env env, Napi::Object exports);
 void register_flow(Napi::Env env, Napi::Object exports);
 void register_train(Napi::Env env, Napi::Object exports);
+void register_flow_scaled(Napi::Env env, Napi::Object exports);
 
 }  // namespace ssm::napi
 
