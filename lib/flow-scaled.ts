@@ -17,7 +17,7 @@ import {
   type NativeScaledFlowConfig,
   type NativeScaledFlowResult,
   type ScaledFlowProgress,
-  loadAddon,
+  requireNativeAddon,
 } from './backends/native';
 import { SsmPoisonError } from './errors';
 import type { FlowProblem } from './flow';
@@ -154,17 +154,7 @@ function scaledAddon(choice: BackendChoice | undefined): Addon {
       'ERR_SSM_NOT_SUPPORTED',
     );
   }
-  if (name !== 'native' && name !== 'native-portable') {
-    throw rangeError('native or native-portable (the large-κ flow runs in the native addon)', 'options.backend', choice);
-  }
-  try {
-    return loadAddon(name);
-  } catch (err) {
-    throw new SsmPoisonError(
-      `The large-κ gradient flow needs the native addon (${name}), which did not load: ${(err as Error).message.split('\n')[0]}`,
-      'ERR_SSM_BACKEND_UNAVAILABLE',
-    );
-  }
+  return requireNativeAddon<Addon>(choice, 'the large-κ gradient flow');
 }
 
 function positive(value: unknown, name: string, fallback: number): number {
@@ -317,9 +307,9 @@ export async function gradientFlowLargeKappa(problem: FlowProblem, options: Asyn
   const interval = progressMs === undefined ? 100 : checkFiniteNumber(progressMs, 'options.progressMs');
   if (!(interval >= 0)) throw rangeError('a number ≥ 0', 'options.progressMs', interval);
   const config = nativeConfig(problem, rest);
-  const handle = scaledAddon(rest.backend).gradientFlowScaledAsync(config, onProgress, interval);
+  // an already aborted signal is passed in, so the run cannot race ahead of it
+  const handle = scaledAddon(rest.backend).gradientFlowScaledAsync(config, onProgress, interval, signal?.aborted === true);
   const abort = () => handle.abort();
-  if (signal?.aborted) abort();
   signal?.addEventListener('abort', abort, { once: true });
   try {
     return toResult(await handle.promise, config);

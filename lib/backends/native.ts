@@ -37,7 +37,7 @@ export interface Addon {
   /** Large-κ gradient flow in arc length with scaled arithmetic (native/napi/flow_scaled.cc). */
   gradientFlowScaled(config: NativeScaledFlowConfig): NativeScaledFlowResult;
   gradientFlowScaledAsync(config: NativeScaledFlowConfig,
-    onProgress: ((p: ScaledFlowProgress) => void) | undefined, progressMs: number):
+    onProgress: ((p: ScaledFlowProgress) => void) | undefined, progressMs: number, aborted?: boolean):
     { promise: Promise<NativeScaledFlowResult>; abort(): void };
   /** Test hook: the scaled direction, arc-length field and its Jacobian at a. */
   scaledFlowField(config: Pick<NativeScaledFlowConfig, 'dim' | 'count' | 'length' | 'a' | 'b' | 'c' | 'x' | 'targets'>,

@@ -20,10 +20,11 @@
 
 namespace ssm::napi {
 
-// What a job reports: up to three named numbers.
+// What a job reports: up to four named numbers.
 struct ProgressReport {
-  const char* names[3] = {nullptr, nullptr, nullptr};
-  double values[3] = {0, 0, 0};
+  static constexpr int kMax = 4;
+  const char* names[kMax] = {nullptr, nullptr, nullptr, nullptr};
+  double values[kMax] = {0, 0, 0, 0};
 };
 
 class ProgressSink {
@@ -80,7 +81,7 @@ class AsyncJobWorker final : public Napi::AsyncWorker, public ProgressSink {
     auto* p = new ProgressReport(r);
     const napi_status s = tsfn_.NonBlockingCall(p, [](Napi::Env env, Napi::Function fn, ProgressReport* data) {
       Napi::Object o = Napi::Object::New(env);
-      for (int k = 0; k < 3; ++k)
+      for (int k = 0; k < ProgressReport::kMax; ++k)
         if (data->names[k]) o.Set(data->names[k], Napi::Number::New(env, data->values[k]));
       delete data;
       try {

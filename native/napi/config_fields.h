@@ -54,6 +54,22 @@ inline Napi::Float64Array to_array(Napi::Env env, const double* v, size_t n) {
   return arr;
 }
 
+// The optional teacher of a run (teacherA/B/C and the range extFrom … extTo of the
+// extrapolation error): copied into ta/tb/tc, viewed by `teacher`. False when absent.
+inline bool read_teacher(Napi::Env env, Napi::Object o, std::vector<double>& ta, std::vector<double>& tb,
+                         std::vector<double>& tc, ssm_models& teacher, int64_t& from, int64_t& to) {
+  if (o.Get("teacherA").IsUndefined()) return false;
+  ta = copy_array(env, o, "teacherA", -1, "teacher dim");
+  const int64_t td = static_cast<int64_t>(ta.size());
+  if (td < 1) throw_range_error(env, expected("at least one value", "config.teacherA", o.Get("teacherA")));
+  tb = copy_array(env, o, "teacherB", td, "teacher dim");
+  tc = copy_array(env, o, "teacherC", td, "teacher dim");
+  teacher = ssm_models{1, td, ta.data(), tb.data(), tc.data()};
+  from = integer_field(env, o, "extFrom", 0, SSM_MAX_ELEMENTS - 1);
+  to = integer_field(env, o, "extTo", from, SSM_MAX_ELEMENTS - 1);
+  return true;
+}
+
 }  // namespace ssm::napi
 
 #endif

@@ -22,7 +22,7 @@ namespace {
 // Everything a run needs, owned by C++.
 struct FlowJob {
   std::vector<double> a, b, c, x, targets, ta, tb, tc, times;
-  int64_t d = 0, N = 0, K = 0, td = 0;
+  int64_t d = 0, N = 0, K = 0;
   ssm_flow_config config{};
   // results
   std::vector<double> out_a, out_b, out_c, loss, gamma0, ext, fa, fb, fc;
@@ -47,16 +47,7 @@ struct FlowJob {
     config.x = ssm_sequences{N, K, x.data()};
     config.targets = targets.data();
     config.train = train;
-    if (!o.Get("teacherA").IsUndefined()) {
-      ta = copy_array(env, o, "teacherA", -1, "teacher dim");
-      td = static_cast<int64_t>(ta.size());
-      if (td < 1) throw_range_error(env, expected("at least one value", "config.teacherA", o.Get("teacherA")));
-      tb = copy_array(env, o, "teacherB", td, "teacher dim");
-      tc = copy_array(env, o, "teacherC", td, "teacher dim");
-      config.teacher = ssm_models{1, td, ta.data(), tb.data(), tc.data()};
-      config.ext_from = integer_field(env, o, "extFrom", 0, SSM_MAX_ELEMENTS - 1);
-      config.ext_to = integer_field(env, o, "extTo", config.ext_from, SSM_MAX_ELEMENTS - 1);
-    }
+    read_teacher(env, o, ta, tb, tc, config.teacher, config.ext_from, config.ext_to);
     config.ode = ode_options(env, o.Get("ode"), "config.ode");
     config.ode.abort = reinterpret_cast<const volatile int*>(&abort);
     config.until = number_field(env, o, "until");

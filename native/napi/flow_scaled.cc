@@ -12,30 +12,13 @@
 
 #include "addon.h"
 #include "args.h"
+#include "async_job.h"
+#include "config_fields.h"
 #include "ode_args.h"
 
 namespace ssm::napi {
 
 namespace {
-
-std::vector<double> copy_array(Napi::Env env, Napi::Object o, const char* key, int64_t expected_length,
-                               const char* shape) {
-  Napi::Value v = o.Get(key);
-  const std::string name = std::string("config.") + key;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw_type_error(env, expected("a Float64Array", name.c_str(), v));
-  Napi::Float64Array arr = v.As<Napi::Float64Array>();
-  const int64_t n = expected_length >= 0 ? expected_length : static_cast<int64_t>(arr.ElementLength());
-  require_shape(env, arr, n, name.c_str(), shape);
-  return std::vector<double>(arr.Data(), arr.Data() + n);
-}
-
-double number_field(Napi::Env env, Napi::Object o, const char* key) {
-  Napi::Value v = o.Get(key);
-  const std::string name = std::string("config.") + key;
-  if (!v.IsNumber()) throw_type_error(env, expected("a number", name.c_str(), v));
-  return v.As<Napi::Number>().DoubleValue();
-}
 
 double finite_field(Napi::Env env, Napi::Object o, const char* key) {
   const double d = number_field(env, o, key);
@@ -44,16 +27,6 @@ double finite_field(Napi::Env env, Napi::Object o, const char* key) {
     throw_range_error(env, expected("a finite number", name.c_str(), o.Get(key)));
   }
   return d;
-}
-
-int64_t integer_field(Napi::Env env, Napi::Object o, const char* key, int64_t min, int64_t max) {
-  const double d = number_field(env, o, key);
-  const std::string name = std::string("config.") + key;
-  if (!std::isfinite(d) || std::floor(d) != d || d < static_cast<double>(min) || d > static_cast<double>(max)) {
-    const std::string what = "an integer between " + std::to_string(min) + " and " + std::to_string(max);
-    throw_range_error(env, expected(what.c_str(), name.c_str(), o.Get(key)));
-  }
-  return static_cast<int64_t>(d);
 }
 
 // Everything a run needs, owned by C++.
@@ -84,21 +57,16 @@ struct ScaledJob {
     config.targets = targets.data();
   }
 
+  static const char* name() { return "gradientFlowScaled"; }
+
+  ScaledJob(Napi::Env env, Napi::Value value) : ScaledJob(env, value, false) {}
+
   ScaledJob(Napi::Env env, Napi::Value value, bool field_only) {
     if (!value.IsObject() || value.IsArray()) throw_type_error(env, expected("a config object", "config", value));
     Napi::Object o = value.As<Napi::Object>();
     read_problem(env, o);
     if (field_only) return;
-    if (!o.Get("teacherA").IsUndefined()) {
-      ta = copy_array(env, o, "teacherA", -1, "teacher dim");
-      const int64_t td = static_cast<int64_t>(ta.size());
-      if (td < 1) throw_range_error(env, expected("at least one value", "config.teacherA", o.Get("teacherA")));
-      tb = copy_array(env, o, "teacherB", td, "teacher dim");
-      tc = copy_array(env, o, "teacherC", td, "teacher dim");
-      config.teacher = ssm_models{1, td, ta.data(), tb.data(), tc.data()};
-      config.ext_from = integer_field(env, o, "extFrom", 0, SSM_MAX_ELEMENTS - 1);
-      config.ext_to = integer_field(env, o, "extTo", config.ext_from, SSM_MAX_ELEMENTS - 1);
-    }
+    read_teacher(env, o, ta, tb, tc, config.teacher, config.ext_from, config.ext_to);
     config.ode = ode_options(env, o.Get("ode"), "config.ode");
     config.ode.abort = reinterpret_cast<const volatile int*>(&abort);
     config.loss_tol = finite_field(env, o, "lossTol");
@@ -139,8 +107,16 @@ struct ScaledJob {
     out.final_a = fa.data();
   }
 
-  ssm_status run(ssm_flow_scaled_progress progress, void* context) {
-    return ssm_gradient_flow_scaled(&config, &out, progress, context);
+  ssm_status run(ProgressSink* sink) {
+    ssm_flow_scaled_progress cb = [](void* context, double log10_time, double loss, double arc_length, int64_t steps) {
+      ProgressReport r;
+      r.names[0] = "log10Time", r.values[0] = log10_time;
+      r.names[1] = "loss", r.values[1] = loss;
+      r.names[2] = "arcLength", r.values[2] = arc_length;
+      r.names[3] = "steps", r.values[3] = static_cast<double>(steps);
+      static_cast<ProgressSink*>(context)->report(r);
+    };
+    return ssm_gradient_flow_scaled(&config, &out, sink ? cb : nullptr, sink);
   }
 
   static Napi::Float64Array array(Napi::Env env, const std::vector<double>& v, size_t n) {
@@ -149,7 +125,7 @@ struct ScaledJob {
     return arr;
   }
 
-  Napi::Object result(Napi::Env env) const {
+  Napi::Value result(Napi::Env env) const {
     Napi::Object r = ode_stats_object(env, out.stats);
     const size_t w = static_cast<size_t>(out.written), k = static_cast<size_t>(out.recorded);
     const size_t dd = static_cast<size_t>(d);
@@ -187,7 +163,7 @@ struct ScaledJob {
 
 Napi::Value gradient_flow_scaled(const Napi::CallbackInfo& info) {
   ScaledJob job(info.Env(), info[0], false);
-  const ssm_status st = job.run(nullptr, nullptr);
+  const ssm_status st = job.run(nullptr);
   if (st != SSM_OK) throw_status(info.Env(), st, "gradientFlowScaled");
   return job.result(info.Env());
 }
@@ -216,108 +192,12 @@ Napi::Value scaled_flow_field(const Napi::CallbackInfo& info) {
   return r;
 }
 
-struct Progress {
-  double log10_time, loss, arc_length;
-  int64_t steps;
-};
-
-class ScaledWorker final : public Napi::AsyncWorker {
- public:
-  ScaledWorker(Napi::Env env, std::shared_ptr<ScaledJob> job, Napi::Function on_progress, double interval_ms)
-      : Napi::AsyncWorker(env, "ssm-poison:gradientFlowScaled"),
-        job_(std::move(job)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        interval_(std::chrono::duration<double, std::milli>(interval_ms)) {
-    if (!on_progress.IsEmpty())
-      tsfn_ = Napi::ThreadSafeFunction::New(env, on_progress, "ssm-poison:progress", 0, 1);
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      status_ = job_->run(tsfn_ ? &ScaledWorker::on_step : nullptr, this);
-    } catch (...) {
-      status_ = SSM_E_INTERNAL;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (tsfn_) tsfn_.Release();
-    if (status_ != SSM_OK) {
-      try {
-        throw_status(env, status_, "gradientFlowScaled");
-      } catch (const Napi::Error& e) {
-        deferred_.Reject(e.Value());
-      }
-      return;
-    }
-    deferred_.Resolve(job_->result(env));
-  }
-
-  void OnError(const Napi::Error& e) override {
-    if (tsfn_) tsfn_.Release();
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  static void on_step(void* context, double log10_time, double loss, double arc_length, int64_t steps) {
-    auto* self = static_cast<ScaledWorker*>(context);
-    const auto now = std::chrono::steady_clock::now();
-    if (now - self->last_ < self->interval_) return;
-    self->last_ = now;
-    auto* p = new Progress{log10_time, loss, arc_length, steps};
-    const napi_status s = self->tsfn_.NonBlockingCall(p, [](Napi::Env env, Napi::Function fn, Progress* data) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("log10Time", Napi::Number::New(env, data->log10_time));
-      o.Set("loss", Napi::Number::New(env, data->loss));
-      o.Set("arcLength", Napi::Number::New(env, data->arc_length));
-      o.Set("steps", Napi::Number::New(env, static_cast<double>(data->steps)));
-      delete data;
-      try {
-        fn.Call({o});
-      } catch (const Napi::Error&) {
-        // a throwing progress callback must not end the run; the error is dropped
-      }
-    });
-    if (s != napi_ok) delete p;
-  }
-
-  std::shared_ptr<ScaledJob> job_;
-  Napi::Promise::Deferred deferred_;
-  Napi::ThreadSafeFunction tsfn_;
-  std::chrono::duration<double, std::milli> interval_;
-  std::chrono::steady_clock::time_point last_{};
-  ssm_status status_ = SSM_OK;
-};
-
-Napi::Value gradient_flow_scaled_async(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto job = std::make_shared<ScaledJob>(env, info[0], false);
-  Napi::Function on_progress;
-  if (!info[1].IsUndefined() && !info[1].IsNull()) {
-    if (!info[1].IsFunction()) throw_type_error(env, expected("a function", "onProgress", info[1]));
-    on_progress = info[1].As<Napi::Function>();
-  }
-  const double interval = info[2].IsUndefined() ? 100.0 : finite_number(info, 2, "progressMs");
-  auto* worker = new ScaledWorker(env, job, on_progress, interval);
-  Napi::Object handle = Napi::Object::New(env);
-  handle.Set("promise", worker->promise());
-  handle.Set("abort", Napi::Function::New(env, [job](const Napi::CallbackInfo& i) {
-    job->abort.store(1);
-    return i.Env().Undefined();
-  }, "abort"));
-  worker->Queue();
-  return handle;
-}
-
 }  // namespace
 
 void register_flow_scaled(Napi::Env env, Napi::Object exports) {
   exports.Set("gradientFlowScaled", Napi::Function::New(env, gradient_flow_scaled, "gradientFlowScaled"));
   exports.Set("gradientFlowScaledAsync",
-              Napi::Function::New(env, gradient_flow_scaled_async, "gradientFlowScaledAsync"));
+              Napi::Function::New(env, start_async_job<ScaledJob>, "gradientFlowScaledAsync"));
   exports.Set("scaledFlowField", Napi::Function::New(env, scaled_flow_field, "scaledFlowField"));
 }
 

@@ -70,16 +70,7 @@ struct TrainJob {
     config.log_every = integer_field(env, o, "logEvery", 1, int64_t(1) << 52);
     M = integer_field(env, o, "maxLogs", 0, SSM_MAX_ELEMENTS);
     config.max_logs = M;
-    if (!o.Get("teacherA").IsUndefined()) {
-      ta = copy_array(env, o, "teacherA", -1, "teacher dim");
-      const int64_t td = static_cast<int64_t>(ta.size());
-      if (td < 1) throw_range_error(env, expected("at least one value", "config.teacherA", o.Get("teacherA")));
-      tb = copy_array(env, o, "teacherB", td, "teacher dim");
-      tc = copy_array(env, o, "teacherC", td, "teacher dim");
-      config.teacher = ssm_models{1, td, ta.data(), tb.data(), tc.data()};
-      config.ext_from = integer_field(env, o, "extFrom", 0, SSM_MAX_ELEMENTS - 1);
-      config.ext_to = integer_field(env, o, "extTo", config.ext_from, SSM_MAX_ELEMENTS - 1);
-    }
+    read_teacher(env, o, ta, tb, tc, config.teacher, config.ext_from, config.ext_to);
     config.abort = reinterpret_cast<const volatile int*>(&abort);
     allocate(env);
   }
