@@ -21,6 +21,7 @@ import {
 } from './backends/native';
 import { SsmPoisonError } from './errors';
 import type { FlowProblem } from './flow';
+import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, toSequences } from './model';
 import { checkFiniteNumber, checkInteger, checkObject, rangeError, toVector, typeError } from './validate';
 
@@ -302,18 +303,9 @@ export function gradientFlowLargeKappaSync(problem: FlowProblem, options: LargeK
 /** The large-κ gradient flow in a worker thread; abort with options.signal. */
 export async function gradientFlowLargeKappa(problem: FlowProblem, options: AsyncLargeKappaOptions = {}): Promise<LargeKappaResult> {
   const { signal, onProgress, progressMs, ...rest } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('an AbortSignal', 'options.signal', signal);
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError('a function', 'options.onProgress', onProgress);
-  const interval = progressMs === undefined ? 100 : checkFiniteNumber(progressMs, 'options.progressMs');
-  if (!(interval >= 0)) throw rangeError('a number ≥ 0', 'options.progressMs', interval);
+  const control = checkJobControl({ signal, onProgress, progressMs });
   const config = nativeConfig(problem, rest);
-  // an already aborted signal is passed in, so the run cannot race ahead of it
-  const handle = scaledAddon(rest.backend).gradientFlowScaledAsync(config, onProgress, interval, signal?.aborted === true);
-  const abort = () => handle.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    return toResult(await handle.promise, config);
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  const addon = scaledAddon(rest.backend);
+  const r = await runNativeJob(signal, (aborted) => addon.gradientFlowScaledAsync(config, control.onProgress, control.interval, aborted));
+  return toResult(r, config);
 }

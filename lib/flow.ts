@@ -7,6 +7,7 @@
 import type { SequenceBatch } from './backends/backend';
 import { type BackendChoice } from './backends/loader';
 import { requireNativeAddon, type Addon } from './backends/native';
+import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import {
   checkFiniteNumber,
@@ -328,17 +329,9 @@ export function gradientFlowSync(problem: FlowProblem, options: GradientFlowOpti
 /** Integrates the gradient flow in a worker thread; abort with options.signal. */
 export async function gradientFlow(problem: FlowProblem, options: AsyncFlowOptions = {}): Promise<FlowResult> {
   const { signal, onProgress, progressMs, ...rest } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('an AbortSignal', 'options.signal', signal);
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError('a function', 'options.onProgress', onProgress);
-  const interval = progressMs === undefined ? 100 : checkFiniteNumber(progressMs, 'options.progressMs');
+  const control = checkJobControl({ signal, onProgress, progressMs });
   const config = nativeConfig(problem, rest);
-  // an already aborted signal is passed in, so the run cannot race ahead of it
-  const handle = flowAddon(rest.backend).gradientFlowAsync(config, onProgress, interval, signal?.aborted === true);
-  const abort = () => handle.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    return toResult(await handle.promise, config.dim);
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  const addon = flowAddon(rest.backend);
+  const r = await runNativeJob(signal, (aborted) => addon.gradientFlowAsync(config, control.onProgress, control.interval, aborted));
+  return toResult(r, config.dim);
 }

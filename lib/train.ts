@@ -8,6 +8,7 @@
 import type { SequenceBatch } from './backends/backend';
 import type { BackendChoice } from './backends/loader';
 import { requireNativeAddon, type Addon } from './backends/native';
+import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import { checkFiniteNumber, checkInteger, checkObject, rangeError, toVector, typeError } from './validate';
 
@@ -351,18 +352,10 @@ export function trainSync(problems: readonly TrainProblem[], options: TrainOptio
 /** Trains every problem's student off the main thread; abort with options.signal. */
 export async function train(problems: readonly TrainProblem[], options: AsyncTrainOptions): Promise<TrainRun[]> {
   const { signal, onProgress, progressMs, ...rest } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('an AbortSignal', 'options.signal', signal);
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError('a function', 'options.onProgress', onProgress);
-  const interval = progressMs === undefined ? 100 : checkFiniteNumber(progressMs, 'options.progressMs');
+  const control = checkJobControl({ signal, onProgress, progressMs });
   const config = nativeConfig(problems, rest);
-  const handle = trainAddon(rest.backend).trainAsync(config, onProgress, interval, signal?.aborted === true);
-  const abort = () => handle.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    return toRuns(await handle.promise, config);
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  const addon = trainAddon(rest.backend);
+  return toRuns(await runNativeJob(signal, (aborted) => addon.trainAsync(config, control.onProgress, control.interval, aborted)), config);
 }
 
 /** ‖∂L/∂A‖_F of the full recurrent kernel from e (SPEC §2), as the adaptive rule computes it. */

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { loadAddon } from '../lib/backends/native';
 import { theorem1Problem } from '../lib/experiments/theorem1';
 import { type FlowMethod, type FlowProblem, type FlowResult, gradientFlow, gradientFlowSync, outputTimes } from '../lib/flow';
 import { DiagonalSSM, teacherLabels } from '../lib/model';
+import { type AddonName, forEachAddon } from './helpers/addons';
 
-type AddonName = 'native' | 'native-portable';
 
 interface ReferenceRun {
   length: number;
@@ -225,21 +224,5 @@ describe('gradient flow (lib/flow.ts)', () => {
     });
   });
 
-  for (const name of ['native', 'native-portable'] as AddonName[]) {
-    let loaded = true;
-    try {
-      loadAddon(name);
-    } catch {
-      loaded = false;
-    }
-    const required = (process.env.SSM_POISON_REQUIRE_BACKENDS ?? '').split(',').map((s) => s.trim());
-    if (!loaded) {
-      it(`${name}: skipped, the addon does not load`, function () {
-        if (required.includes(name)) assert.fail(`${name} is required by SSM_POISON_REQUIRE_BACKENDS`);
-        this.skip();
-      });
-      continue;
-    }
-    describe(`${name} addon`, () => tests(name));
-  }
+  forEachAddon((name) => tests(name));
 });

@@ -15,13 +15,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { type Addon, type NativeOdeOptions, loadAddon } from '../lib/backends/native';
+import { type Addon, type NativeOdeOptions } from '../lib/backends/native';
 import { type Theorem1Config, THEOREM1_CONFIGS, runTheorem1, theorem1Problem } from '../lib/experiments/theorem1';
 import { officialDiff } from '../lib/init';
 import { PROBLEM, ROBERTSON_REFERENCE, decaySolution, logisticSolution, scaledError } from './helpers/ode-reference';
+import { type AddonName, forEachAddon } from './helpers/addons';
 
-type AddonName = 'native' | 'native-portable';
-const ADDONS: AddonName[] = ['native', 'native-portable'];
 const LSODA = 3;
 const STATUS = { reachedEnd: 1, stepTooSmall: -1, maxSteps: -2, aborted: -5 } as const;
 
@@ -310,32 +309,7 @@ function theorem1Tests(backend: AddonName): void {
   });
 }
 
-describe('LSODA (odeint-faithful) integrator', () => {
-  const required = (process.env.SSM_POISON_REQUIRE_BACKENDS ?? '').split(',').map((s) => s.trim());
-  for (const name of ADDONS) {
-    let addon: Addon | undefined;
-    let reason = '';
-    try {
-      addon = loadAddon(name);
-    } catch (e) {
-      reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    }
-    if (addon === undefined) {
-      if (required.includes(name)) {
-        it(`${name}: loads (required by SSM_POISON_REQUIRE_BACKENDS)`, () => {
-          assert.fail(`the ${name} addon is required but does not load: ${reason}`);
-        });
-      } else {
-        it(`${name}: skipped, the addon does not load: ${reason}`, function () {
-          this.skip();
-        });
-      }
-      continue;
-    }
-    const loaded = addon;
-    describe(`${name} addon`, () => {
-      describe('test problems', () => problemTests(loaded));
-      describe('Theorem-1 gradient flow vs odeint (test/fixtures/lsoda-odeint.json)', () => theorem1Tests(name));
-    });
-  }
-});
+describe('LSODA (odeint-faithful) integrator', () => forEachAddon((name, addon) => {
+  describe('test problems', () => problemTests(addon));
+  describe('Theorem-1 gradient flow vs odeint (test/fixtures/lsoda-odeint.json)', () => theorem1Tests(name));
+}));

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 
-import { type Addon, type NativeOdeOptions, loadAddon } from '../lib/backends/native';
+import { type Addon, type NativeOdeOptions } from '../lib/backends/native';
 import {
   METHOD,
   METHOD_NAMES,
@@ -27,9 +27,8 @@ import {
   logspace,
   symmetric2,
 } from './helpers/ode-reference';
+import { forEachAddon } from './helpers/addons';
 
-type AddonName = 'native' | 'native-portable';
-const ADDONS: AddonName[] = ['native', 'native-portable'];
 
 /** The global error may exceed the local tolerance by a modest factor (solve_ivp's tests
  * allow 5–15); a broken coefficient gives thousands. */
@@ -300,29 +299,4 @@ function odeTests(addon: Addon): void {
   });
 }
 
-describe('ODE integrators (solveTestProblem)', () => {
-  const required = (process.env.SSM_POISON_REQUIRE_BACKENDS ?? '').split(',').map((s) => s.trim());
-  for (const name of ADDONS) {
-    let addon: Addon | undefined;
-    let reason = '';
-    try {
-      addon = loadAddon(name);
-    } catch (e) {
-      reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    }
-    if (addon === undefined) {
-      if (required.includes(name)) {
-        it(`${name}: loads (required by SSM_POISON_REQUIRE_BACKENDS)`, () => {
-          assert.fail(`the ${name} addon is required but does not load: ${reason}`);
-        });
-      } else {
-        it(`${name}: skipped, the addon does not load: ${reason}`, function () {
-          this.skip();
-        });
-      }
-      continue;
-    }
-    const loaded = addon;
-    describe(`${name} addon`, () => odeTests(loaded));
-  }
-});
+describe('ODE integrators (solveTestProblem)', () => forEachAddon((_name, addon) => odeTests(addon)));

@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { loadAddon } from '../lib/backends/native';
 import { STANDALONE_CONFIGS, runStandalone, standaloneProblem } from '../lib/experiments/standalone';
 import { gradientFlowSync } from '../lib/flow';
 import { DiagonalSSM, evaluate, teacherLabels } from '../lib/model';
 import { type TrainOptions, type TrainProblem, kernelGradNormFast, train, trainSync } from '../lib/train';
+import { type AddonName, forEachAddon } from './helpers/addons';
 
-type AddonName = 'native' | 'native-portable';
 
 const rel = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-300);
 const maxRel = (got: ArrayLike<number>, want: ArrayLike<number>) => {
@@ -366,21 +365,5 @@ describe('gradient-descent training (lib/train.ts)', () => {
     });
   });
 
-  for (const name of ['native', 'native-portable'] as AddonName[]) {
-    let loaded = true;
-    try {
-      loadAddon(name);
-    } catch {
-      loaded = false;
-    }
-    const required = (process.env.SSM_POISON_REQUIRE_BACKENDS ?? '').split(',').map((s) => s.trim());
-    if (!loaded) {
-      it(`${name}: skipped, the addon does not load`, function () {
-        if (required.includes(name)) assert.fail(`${name} is required by SSM_POISON_REQUIRE_BACKENDS`);
-        this.skip();
-      });
-      continue;
-    }
-    describe(`${name} addon`, () => tests(name));
-  }
+  forEachAddon((name) => tests(name));
 });
