@@ -12,7 +12,8 @@ import { Worker } from 'node:worker_threads';
 import { STANDALONE_CONFIGS, runStandalone, standaloneProblem } from '../lib/experiments/standalone';
 import { gradientFlowSync } from '../lib/flow';
 import { DiagonalSSM, evaluate, teacherLabels } from '../lib/model';
-import { type TrainOptions, type TrainProblem, kernelGradNormFast, train, trainSync } from '../lib/train';
+import { type TrainOptions, type TrainProblem, kernelGradNormFast, mlpPredict, mlpSize, officialTeacherMlp, train, trainSync } from '../lib/train';
+import { SSM_IN_MLP_CONFIGS, ssmInMlpProblem } from '../lib/experiments/ssm-in-mlp';
 import { type AddonName, forEachAddon } from './helpers/addons';
 
 
@@ -284,6 +285,75 @@ function tests(backend: AddonName): void {
         }
       }
       assert.deepEqual(Array.from(p.targets), Array.from(teacherLabels(p.teacher, p.inputs)));
+    });
+  });
+
+  describe('SSM followed by an MLP head', () => {
+    const shape = { width: 4, depth: 3 };
+    const P = mlpSize(shape.width, shape.depth);
+    const withHead = (seed = 5): TrainProblem => {
+      const r = lcg(seed);
+      const p = smallProblem(seed);
+      // labels from a head on the teacher's outputs, so the problem is realizable
+      const z = evaluate(TEACHER, p.inputs, p.targets, { outputs: true }).outputs!;
+      return { ...p, targets: mlpPredict(shape, officialTeacherMlp(shape), z, backend), mlpWeights: Array.from({ length: P }, () => r() - 0.3) };
+    };
+    /** Loss at θ (row 0 of a one-epoch run) and the gradient from GD's first step θ₁ = θ₀ − lr·∇L. */
+    const lossAndGradient = (p: TrainProblem) => {
+      const lr = 1e-3;
+      const [run] = trainSync([p], base({ optimizer: { kind: 'gd', lr }, mlp: shape }));
+      const st = p.student as { a: number[]; b: number[]; c: number[] };
+      const before = [...st.a, ...st.b, ...st.c, ...Array.from(p.mlpWeights!)];
+      const after = [...run.final.a, ...run.final.b, ...run.final.c, ...run.final.mlp!];
+      return { loss: run.log.trainLoss[0], grad: before.map((v, i) => (v - after[i]) / lr) };
+    };
+
+    it('the gradients of a, b, c and every head weight match central differences of the loss (≤ 1e−6)', () => {
+      const p = withHead();
+      const { grad } = lossAndGradient(p);
+      const student = p.student as { a: number[]; b: number[]; c: number[] };
+      const theta = [...student.a, ...student.b, ...student.c, ...Array.from(p.mlpWeights!)];
+      const d = student.a.length;
+      const at = (v: number[]): TrainProblem => ({
+        ...p, student: { a: v.slice(0, d), b: v.slice(d, 2 * d), c: v.slice(2 * d, 3 * d) }, mlpWeights: v.slice(3 * d),
+      });
+      const lossAt = (v: number[]) => trainSync([at(v)], base({ optimizer: { kind: 'gd', lr: 1e-300 }, mlp: shape }))[0].log.trainLoss[0];
+      const scale = Math.max(...grad.map(Math.abs));
+      theta.forEach((v, i) => {
+        const h = 1e-6 * Math.max(1, Math.abs(v));
+        const up = theta.slice(); up[i] = v + h;
+        const down = theta.slice(); down[i] = v - h;
+        const fd = (lossAt(up) - lossAt(down)) / (2 * h);
+        assert.ok(Math.abs(fd - grad[i]) <= 1e-6 * scale + 1e-6 * Math.abs(fd), `parameter ${i}: ${grad[i]} vs ${fd}`);
+      });
+    });
+
+    it('the teacher head: D_1 = 1ᵀ, D_k = I, D_out = 0.5·1 gives y = 0.5·m·relu(z)', () => {
+      const y = mlpPredict(shape, officialTeacherMlp(shape), [-2, -0.1, 0, 0.3, 5], backend);
+      assert.deepEqual(Array.from(y), [0, 0, 0, 0.5 * 4 * 0.3, 0.5 * 4 * 5]);
+    });
+
+    it('a frozen head (train a, b, c only) keeps its weights; the head alone can train too', () => {
+      const p = withHead();
+      const [frozen] = trainSync([p], base({ optimizer: { kind: 'adam', lr: 0.01 }, mlp: shape, train: ['a', 'b', 'c'], maxEpochs: 50 }));
+      assert.deepEqual(Array.from(frozen.final.mlp!), Array.from(p.mlpWeights!));
+      const [headOnly] = trainSync([p], base({ optimizer: { kind: 'adam', lr: 0.01 }, mlp: shape, train: ['mlp'], maxEpochs: 50 }));
+      assert.deepEqual(Array.from(headOnly.final.a), (p.student as { a: number[]; b: number[]; c: number[] }).a);
+      assert.notDeepEqual(Array.from(headOnly.final.mlp!), Array.from(p.mlpWeights!));
+    });
+
+    it('the test error is ‖ŷ − y*‖/‖y*‖ of the trained model on the test set', () => {
+      const cfg = SSM_IN_MLP_CONFIGS[0];
+      const prob = ssmInMlpProblem(cfg, 4540, false);
+      const small = { ...prob, test: { inputs: (prob.test.inputs as number[][]).slice(0, 50), targets: prob.test.targets.slice(0, 50) } };
+      const [run] = trainSync([small], base({ optimizer: cfg.optimizer, mlp: cfg.mlp, maxEpochs: 30, logEvery: 10 }));
+      const z = evaluate({ a: run.final.a, b: run.final.b, c: run.final.c }, small.test.inputs, small.test.targets, { outputs: true }).outputs!;
+      const yhat = mlpPredict(cfg.mlp, run.final.mlp!, z, backend);
+      let num = 0, den = 0;
+      small.test.targets.forEach((t, n) => { num += (yhat[n] - t) ** 2; den += t * t; });
+      assert.ok(rel(run.final.testError, Math.sqrt(num) / Math.sqrt(den)) < 1e-12, `${run.final.testError}`);
+      assert.equal(run.log.testError.length, 3);
+      assert.ok(run.log.testError.every(Number.isFinite));
     });
   });
 
