@@ -19,6 +19,7 @@ import path from 'node:path';
 
 import { parseExperimentConfig, type GradientFlowConfig } from '../lib/config/schema';
 import { flowProblem, runFlowExperiment } from '../lib/experiments/flow-config';
+import { STANDALONE_CONFIGS, runStandalone } from '../lib/experiments/standalone';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'ssm-poison.js');
@@ -260,18 +261,44 @@ describe('ssm-poison run', () => {
       assert.match(r.stderr, /config\.seeds: expected a non-empty array of integer seeds, received \[\]/);
     });
 
-    it('a gradient-descent config is valid but not available yet', () => {
+    it('gradient-descent configs run: the standalone κ = 6 examples reproduce the preset, poisoned ≫ clean', async () => {
+      const result = (kind: string) => {
+        const r = run(['run', path.join(examples, `standalone-L6-d10-${kind}.json`), '--json']);
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout) as { runs: { seed: number; status: string; trainLoss: number; extrapolationError: number; stopEpoch: number }[]; summary: { meanExtrapolationError: number } };
+      };
+      const clean = result('clean');
+      const poisoned = result('poisoned');
+      const cfg = STANDALONE_CONFIGS[0];
+      for (const [doc, isPoisoned] of [[clean, false], [poisoned, true]] as const) {
+        const preset = await runStandalone(cfg, isPoisoned);
+        doc.runs.forEach((r, k) => {
+          assert.equal(r.status, 'converged');
+          assert.ok(r.trainLoss <= 0.01);
+          assert.equal(r.seed, cfg.seeds[k]);
+          assert.equal(r.extrapolationError, preset[k].reported!.extrapolationError);
+          assert.equal(r.stopEpoch, preset[k].stopEpoch);
+        });
+      }
+      assert.ok(poisoned.summary.meanExtrapolationError >= 5 * clean.summary.meanExtrapolationError);
+      // the table form
+      const table = run(['run', path.join(examples, 'standalone-L6-d10-poisoned.json')]);
+      assert.equal(table.code, 0);
+      assert.match(table.stdout, /gradient descent: κ 6, d 10, 4 seed\(s\); adaptive/);
+      assert.match(table.stdout, /summary: 4 of 4 run\(s\) reached eps/);
+    });
+
+    it('gradient-descent configs are validated too', () => {
       const c = good();
       delete c.flow;
-      const gd = { ...c, kind: 'gradient-descent', optimizer: { kind: 'adaptive', lr: 0.01 }, stop: { eps: 0.01 } };
-      const r = run(['run', write('gd.json', gd)]);
-      assert.equal(r.code, 2);
-      assert.equal(r.stdout, '');
-      assert.match(r.stderr, /gradient-descent runs are not available yet/);
-      // and it is validated first
-      const bad = run(['run', write('gd-bad.json', { ...gd, optimizer: { lr: -1 } })]);
+      const gd = { ...c, kind: 'gradient-descent', optimizer: { kind: 'adaptive', lr: -1 }, stop: { eps: 0.01 } };
+      const bad = run(['run', write('gd-bad.json', gd)]);
       assert.equal(bad.code, 2);
+      assert.equal(bad.stdout, '');
       assert.match(bad.stderr, /config\.optimizer\.lr: expected a number > 0, received -1/);
+      const mlpTrain = run(['run', write('gd-bad2.json', { ...gd, optimizer: { lr: 0.01 }, student: { ...c.student, train: ['a', 'mlp'] } })]);
+      assert.equal(mlpTrain.code, 2);
+      assert.match(mlpTrain.stderr, /config\.student\.train: expected a subset of "a", "b", "c" \(no mlp is configured\)/);
     });
 
     it('a backend that cannot run gradient flow, and a bad --seed', () => {

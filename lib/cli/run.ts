@@ -1,7 +1,7 @@
 /**
  * `ssm-poison run <config.json>`: runs an experiment config (SPEC §10), one run per seed.
- * Only "kind": "gradient-flow" runs for now; "gradient-descent" configs are validated and
- * then refused with a clear message (a later issue adds them).
+ * "gradient-flow" configs run one integration per seed in turn; "gradient-descent" configs
+ * train every seed in one native call (in parallel).
  *
  * stdout gets the result only (one JSON object with --json, else a table); progress goes to
  * stderr (a bar on a TTY, periodic plain lines otherwise, nothing with --json or --quiet).
@@ -10,7 +10,8 @@
 import { SingleBar } from 'cli-progress';
 
 import { type BackendChoice, backendInfo } from '../backends/loader';
-import { ConfigError, type GradientFlowConfig, parseExperimentConfig } from '../config/schema';
+import { ConfigError, type ExperimentConfig, type GradientDescentConfig, type GradientFlowConfig, parseExperimentConfig } from '../config/schema';
+import { type DescentExperimentResult, runDescentExperiment } from '../experiments/descent-config';
 import { type FlowExperimentResult, type FlowRunReport, runFlowExperiment, theorem1Kind } from '../experiments/flow-config';
 import { readJsonInput, toJson, UsageError } from './io';
 
@@ -27,7 +28,7 @@ export const INTERRUPTED_EXIT_CODE = 130;
 const PLAIN_PROGRESS_MS = 10_000;
 
 /** Reads and validates a config file ('-' for standard input); bad input is a UsageError. */
-export function loadFlowConfig(file: string, options: Pick<RunCommandOptions, 'seed'> = {}): GradientFlowConfig {
+export function loadConfig(file: string, options: Pick<RunCommandOptions, 'seed'> = {}): ExperimentConfig {
   const input = readJsonInput(file === '-' ? undefined : file);
   let config;
   try {
@@ -36,17 +37,14 @@ export function loadFlowConfig(file: string, options: Pick<RunCommandOptions, 's
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-  if (config.kind === 'gradient-descent') {
-    throw new UsageError(`${file}: gradient-descent runs are not available yet (the config is valid; another issue adds gradient-descent training). Only "kind": "gradient-flow" configs run for now.`);
-  }
   return options.seed === undefined ? config : { ...config, seeds: [options.seed] };
 }
 
 /** The native addon a gradient flow runs in for a --backend choice. */
-function flowBackend(choice: BackendChoice | undefined): 'native' | 'native-portable' {
+function flowBackend(choice: BackendChoice | undefined, what = 'gradient flow'): 'native' | 'native-portable' {
   if (choice === undefined || choice === 'auto' || choice === 'native') return 'native';
   if (choice === 'native-portable') return 'native-portable';
-  throw new UsageError(`Expected auto, native or native-portable for --backend but received ${JSON.stringify(choice)}: gradient flow runs in the native addon`);
+  throw new UsageError(`Expected auto, native or native-portable for --backend but received ${JSON.stringify(choice)}: ${what} runs in the native addon`);
 }
 
 interface Progress {
@@ -153,9 +151,84 @@ export function formatTable(config: GradientFlowConfig, result: FlowExperimentRe
   return `${lines.join('\n')}\n`;
 }
 
+/** The readable output of a gradient-descent config: one line per seed, then the summary. */
+export function formatDescentTable(config: GradientDescentConfig, result: DescentExperimentResult, backend: string): string {
+  const o = config.optimizer;
+  const head = config.mlp !== null;
+  const lines = [
+    `gradient descent: κ ${config.length}, d ${config.student.dim}${head ? `, MLP ${config.mlp!.width}×${config.mlp!.depth}` : ''}, `
+      + `${config.seeds.length} seed(s); ${o.kind} lr ${g(o.lr)}, eps ${g(config.stop.eps)}, +${config.stop.epochsAfterStop} epochs after it; backend ${backend}`,
+    '',
+  ];
+  const rows = [['seed', 'status', 'stop epoch', 'epochs', 'train loss', 'extrapolation error', ...(head ? ['test error'] : [])]];
+  for (const r of result.runs) {
+    rows.push([String(r.seed), r.status, r.stopEpoch === null ? '-' : String(r.stopEpoch), String(r.epochs), g(r.trainLoss),
+      g(r.extrapolationError, 6), ...(head ? [g(r.testError ?? NaN, 6)] : [])]);
+  }
+  lines.push(pad(rows), '');
+  const s = result.summary;
+  const counts = Object.entries(s.statusCounts).map(([k, n]) => `${k} ${n}`).join(', ');
+  lines.push(`summary: ${s.completed} of ${result.runs.length} run(s) reached eps${counts ? ` (${counts})` : ''}; `
+    + `mean train loss ${s.meanTrainLoss === null ? '-' : g(s.meanTrainLoss)}, `
+    + `mean extrapolation error ${s.meanExtrapolationError === null ? '-' : g(s.meanExtrapolationError, 6)}`
+    + (head ? `, mean test error ${s.meanTestError === null ? '-' : g(s.meanTestError, 6)}` : ''));
+  lines.push('(values as the official code reports them: the last row logged after the stop)');
+  if (result.interrupted) lines.push('interrupted: aborted runs show where they stopped');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Progress of a training run: the slowest seed's epoch, on stderr. */
+function descentProgress(config: GradientDescentConfig, tty: boolean): { update(p: { epoch: number; loss: number }): void; stop(): void } {
+  if (tty) {
+    const bar = new SingleBar({
+      format: 'epoch {value} (slowest of {runs} seeds; cap {total}) | loss {loss}', stream: process.stderr, hideCursor: true, clearOnComplete: true,
+    });
+    bar.start(config.stop.maxEpochs, 0, { runs: config.seeds.length, loss: '-' });
+    return { update: (p) => bar.update(p.epoch, { loss: g(p.loss) }), stop: () => bar.stop() };
+  }
+  let last = Date.now();
+  return {
+    update(p) {
+      if (Date.now() - last < PLAIN_PROGRESS_MS) return;
+      last = Date.now();
+      process.stderr.write(`ssm-poison run: epoch ${p.epoch} (slowest of ${config.seeds.length} seeds), loss ${g(p.loss)}\n`);
+    },
+    stop() {},
+  };
+}
+
+async function runDescentCommand(config: GradientDescentConfig, options: RunCommandOptions): Promise<number> {
+  const name = flowBackend(options.backend, 'gradient descent');
+  const quiet = options.json === true || options.quiet === true;
+  const progress = quiet ? { update() {}, stop() {} } : descentProgress(config, process.stderr.isTTY === true);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSigint = () => {
+    if (++signals > 1) process.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result: DescentExperimentResult;
+  try {
+    result = await runDescentExperiment(config, { backend: name, signal: controller.signal, onProgress: (p) => progress.update(p) });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  if (options.json) {
+    const doc = { config, runs: result.runs, summary: result.summary, interrupted: result.interrupted, backend: { ...backendInfo(name), train: name } };
+    process.stdout.write(`${toJson(doc)}\n`);
+  } else {
+    process.stdout.write(formatDescentTable(config, result, name));
+  }
+  return result.interrupted ? INTERRUPTED_EXIT_CODE : 0;
+}
+
 /** Runs the command; returns the exit code (0, or 130 when interrupted). */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const config = loadFlowConfig(file, options);
+  const loaded = loadConfig(file, options);
+  if (loaded.kind === 'gradient-descent') return runDescentCommand(loaded, options);
+  const config = loaded;
   const flowName = flowBackend(options.backend);
   const backend = backendInfo(flowName);
   const quiet = options.json === true || options.quiet === true;

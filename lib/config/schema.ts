@@ -125,7 +125,7 @@ const studentSchema = strictObject({
     .array(literalChoice(['a', 'b', 'c', 'mlp']), { invalid_type_error: 'a non-empty array of "a", "b", "c", "mlp"' })
     .min(1, 'a non-empty array of "a", "b", "c", "mlp"')
     .refine((t) => new Set(t).size === t.length, 'an array without repeated entries')
-    .default(['a']),
+    .optional(), // default per kind: ["a"] for gradient flow, a, b, c (and mlp) for gradient descent
 }, 'an object {dim, init, sdA, diff or diffExponent, …}').superRefine((s, ctx) => {
   if (s.diff !== undefined && s.diffExponent !== undefined) {
     const implied = officialDiff(s.sdA, s.diffExponent);
@@ -244,13 +244,13 @@ export const gradientFlowConfigSchema = strictObject({
   if (c.student.init === 'official') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['student', 'init'], message: '"theorem1" or an object {a, b, c} for gradient-flow runs ("official", the Keras-order init of the gradient-descent experiments, is not available for gradient flow)' });
   }
-  if (c.student.train.includes('mlp')) {
+  if (c.student.train?.includes('mlp')) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['student', 'train'], message: 'a subset of "a", "b", "c" (gradient flow trains a standalone SSM)' });
   }
-});
+}).transform((c) => ({ ...c, student: { ...c.student, train: c.student.train ?? ['a'] } }));
 
 // ---------------------------------------------------------------------------------------
-// Gradient descent (validated here; the runs come with a later issue)
+// Gradient descent
 
 const optimizerSchema = strictObject({
   kind: literalChoice(['gd', 'adaptive', 'adam']).default('adaptive'),
@@ -274,7 +274,15 @@ export const gradientDescentConfigSchema = strictObject({
   mlp: mlpSchema.nullable().default(null),
   optimizer: optimizerSchema,
   stop: stopSchema.default({}),
-}).superRefine((c, ctx) => checkShared(c, ctx));
+}).superRefine((c, ctx) => {
+  checkShared(c, ctx);
+  if (c.student.train?.includes('mlp') && c.mlp === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['student', 'train'], message: 'a subset of "a", "b", "c" (no mlp is configured)' });
+  }
+}).transform((c) => ({
+  ...c,
+  student: { ...c.student, train: c.student.train ?? (c.mlp ? ['a', 'b', 'c', 'mlp'] : ['a', 'b', 'c']) },
+}));
 
 // ---------------------------------------------------------------------------------------
 
