@@ -6,6 +6,7 @@ import { SsmPoisonError } from '../errors';
 import { version } from '../version';
 import { runEval } from './eval';
 import { readJsonInput, toJson, UsageError } from './io';
+import { reproduceCommand } from './reproduce';
 import { runCommand } from './run';
 
 function seedValue(value: string): number {
@@ -38,10 +39,39 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Examples:
+  $ ssm-poison reproduce
   $ ssm-poison info
   $ ssm-poison run examples/theorem1-L7-d10-poisoned.json
   $ ssm-poison eval case.json --hessian
   $ ssm-poison run --help`);
+
+  program
+    .command('reproduce')
+    .description("Reproduce the paper's experiments: Theorem 1 (gradient flow), the standalone SSM and the SSM in an MLP (gradient descent), each without and with special sequences; tables with the published values, results.json and results.csv.")
+    .argument('[experiment]', 'theorem1, standalone, mlp or all', 'all')
+    .option('--quick', 'both Theorem-1 configurations and the κ = 6 configurations of the others, every seed (the default)')
+    .option('--full', 'every published configuration and seed (SPEC §8)')
+    .option('--json', 'one JSON object on stdout: experiments (per seed clean and poisoned, summary, published values), files, backend')
+    .option('--out <dir>', 'directory for results.json and results.csv (default ./ssm-poison-results/<timestamp>)')
+    .option('--seed <n>', 'run this seed only in every experiment', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an integer seed in [0, 4294967295]');
+      return n;
+    })
+    .option('--quiet', 'no progress lines on stderr')
+    .addOption(backendOption())
+    .addHelpText('after', `
+Every experiment runs in the native addon (--backend native or native-portable).
+Exit codes: 0 done, 2 bad arguments, 130 interrupted (Ctrl-C; finished experiments are kept).
+
+Examples:
+  $ ssm-poison reproduce
+  $ ssm-poison reproduce theorem1 --json
+  $ ssm-poison reproduce all --full --out results/`)
+    .action(async (which: string, opts: { full?: boolean; quick?: boolean; json?: boolean; out?: string; seed?: number; quiet?: boolean; backend?: BackendChoice }) => {
+      if (opts.full && opts.quick) throw new UsageError('Expected one of --quick or --full, not both');
+      process.exitCode = await reproduceCommand(which, opts);
+    });
 
   program
     .command('run')

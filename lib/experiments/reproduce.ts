@@ -1,0 +1,165 @@
+/**
+ * The paper's experiments as one registry (SPEC §8): Theorem 1 (gradient flow), the
+ * standalone SSM and the SSM inside an MLP (gradient descent), each without and with
+ * special sequences, per seed, with summaries and the published values where the paper
+ * prints them. `reproduce` runs a selection of them.
+ */
+import type { BackendChoice } from '../backends/loader';
+import type { FlowStatus } from '../flow';
+import type { TrainRun, TrainStatus } from '../train';
+import { SSM_IN_MLP_CONFIGS, type SsmInMlpConfig, runSsmInMlp } from './ssm-in-mlp';
+import { STANDALONE_CONFIGS, type StandaloneConfig, runStandalone } from './standalone';
+import { ODEINT_TOLERANCE, THEOREM1_CONFIGS, type Theorem1Config, runTheorem1 } from './theorem1';
+
+export type ExperimentGroup = 'theorem1' | 'standalone' | 'mlp';
+export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ['theorem1', 'standalone', 'mlp'];
+
+/** One side (clean or poisoned) of one seed. */
+export interface SideResult {
+  trainLoss: number;
+  extrapolationError: number;
+  /** SSM in MLP: ‖ŷ − y*‖/‖y*‖ on the test set (SPEC §7). */
+  testError?: number;
+  status: FlowStatus | TrainStatus;
+  /** Gradient descent: the epoch that reached eps and the epochs run. */
+  stopEpoch?: number | null;
+  epochs?: number;
+  seconds: number;
+}
+
+export interface SeedResult {
+  seed: number;
+  clean: SideResult;
+  poisoned: SideResult;
+}
+
+export interface SideSummary {
+  meanTrainLoss: number;
+  meanExtrapolationError: number;
+  meanTestError?: number;
+}
+
+export interface ExperimentResult {
+  /** e.g. "theorem1/L7_d10" */
+  name: string;
+  group: ExperimentGroup;
+  /** The generalization metric compared: the extrapolation error, or the test error (MLP). */
+  metric: 'extrapolationError' | 'testError';
+  config: Theorem1Config | StandaloneConfig | SsmInMlpConfig;
+  runs: SeedResult[];
+  summary: {
+    clean: SideSummary;
+    poisoned: SideSummary;
+    /** poisoned mean / clean mean of the metric. */
+    ratio: number;
+    /** The paper's printed means (Theorem 1), else null. */
+    published: { clean: number; poisoned: number } | null;
+    /** Every seed's poisoned metric exceeds its clean one. */
+    poisonedWorseOnEverySeed: boolean;
+  };
+}
+
+export interface ExperimentPlan {
+  name: string;
+  group: ExperimentGroup;
+  seeds: readonly number[];
+  run(options: RunOptions): Promise<ExperimentResult>;
+}
+
+export interface RunOptions {
+  backend?: BackendChoice;
+  signal?: AbortSignal;
+  /** Seeds to run instead of the configuration's. */
+  seeds?: readonly number[];
+  /** Called with a short text as the work advances. */
+  onProgress?: (text: string) => void;
+}
+
+const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+
+function summarize(group: ExperimentGroup, runs: SeedResult[], published: ExperimentResult['summary']['published']): ExperimentResult['summary'] {
+  const metric = group === 'mlp' ? 'testError' : 'extrapolationError';
+  const side = (k: 'clean' | 'poisoned'): SideSummary => ({
+    meanTrainLoss: mean(runs.map((r) => r[k].trainLoss)),
+    meanExtrapolationError: mean(runs.map((r) => r[k].extrapolationError)),
+    ...(group === 'mlp' ? { meanTestError: mean(runs.map((r) => r[k].testError ?? NaN)) } : {}),
+  });
+  const clean = side('clean');
+  const poisoned = side('poisoned');
+  const pick = (s: SideSummary) => (metric === 'testError' ? s.meanTestError! : s.meanExtrapolationError);
+  return {
+    clean,
+    poisoned,
+    ratio: pick(poisoned) / pick(clean),
+    published,
+    poisonedWorseOnEverySeed: runs.every((r) => (r.poisoned[metric] ?? NaN) > (r.clean[metric] ?? NaN)),
+  };
+}
+
+function theorem1Plan(config: Theorem1Config): ExperimentPlan {
+  const name = `theorem1/${config.name}`;
+  return {
+    name, group: 'theorem1', seeds: config.seeds,
+    async run(options) {
+      const runs: SeedResult[] = [];
+      for (const seed of options.seeds ?? config.seeds) {
+        const side = async (poisoned: boolean): Promise<SideResult> => {
+          options.onProgress?.(`${name} seed ${seed} ${poisoned ? 'poisoned' : 'clean'}`);
+          const start = performance.now();
+          // the official integration: LSODA at odeint's default tolerances (SPEC §6)
+          const r = await runTheorem1(config, seed, poisoned, { method: 'lsoda', backend: options.backend, signal: options.signal });
+          return { trainLoss: r.trainLoss, extrapolationError: r.finalExtrapolationError, status: r.status, seconds: (performance.now() - start) / 1000 };
+        };
+        runs.push({ seed, clean: await side(false), poisoned: await side(true) });
+      }
+      return { name, group: 'theorem1', metric: 'extrapolationError', config, runs, summary: summarize('theorem1', runs, { ...config.published }) };
+    },
+  };
+}
+
+/** A GD result side as the official code reports it (the last row logged after the stop). */
+function descentSide(r: TrainRun, seconds: number, withTest: boolean): SideResult {
+  const shown = r.reported ?? { trainLoss: r.final.trainLoss, extrapolationError: r.final.extrapolationError, testError: r.final.testError };
+  return {
+    trainLoss: shown.trainLoss, extrapolationError: shown.extrapolationError,
+    ...(withTest ? { testError: shown.testError } : {}),
+    status: r.status, stopEpoch: r.stopEpoch, epochs: r.epochs, seconds,
+  };
+}
+
+function descentPlan<C extends StandaloneConfig | SsmInMlpConfig>(group: 'standalone' | 'mlp', config: C,
+  train: (config: C, poisoned: boolean, options: { backend?: BackendChoice; signal?: AbortSignal }, seeds: readonly number[]) => Promise<TrainRun[]>): ExperimentPlan {
+  const name = `${group}/${config.name}`;
+  return {
+    name, group, seeds: config.seeds,
+    async run(options) {
+      const seeds = options.seeds ?? config.seeds;
+      const side = async (poisoned: boolean) => {
+        options.onProgress?.(`${name} ${poisoned ? 'poisoned' : 'clean'} (${seeds.length} seeds in parallel)`);
+        const start = performance.now();
+        const runs = await train(config, poisoned, { backend: options.backend, signal: options.signal }, seeds);
+        const seconds = (performance.now() - start) / 1000;
+        return runs.map((r) => descentSide(r, seconds, group === 'mlp'));
+      };
+      const clean = await side(false);
+      const poisoned = await side(true);
+      const runs = seeds.map((seed, k) => ({ seed, clean: clean[k], poisoned: poisoned[k] }));
+      return {
+        name, group, metric: group === 'mlp' ? 'testError' : 'extrapolationError', config, runs,
+        summary: summarize(group, runs, null),
+      };
+    },
+  };
+}
+
+/** Every experiment, in the order reproduce runs them. */
+export function experimentPlans(): ExperimentPlan[] {
+  return [
+    ...THEOREM1_CONFIGS.map(theorem1Plan),
+    ...STANDALONE_CONFIGS.map((c) => descentPlan('standalone', c, runStandalone)),
+    ...SSM_IN_MLP_CONFIGS.map((c) => descentPlan('mlp', c, runSsmInMlp)),
+  ];
+}
+
+/** The integration of the official Theorem-1 runs (for the record in results). */
+export const THEOREM1_INTEGRATION = { method: 'lsoda', rtol: ODEINT_TOLERANCE, atol: ODEINT_TOLERANCE } as const;
