@@ -19,7 +19,7 @@ import {
 } from './validate';
 
 export type FlowMethod = 'auto' | 'dopri5' | 'rosenbrock' | 'lsoda';
-export type TrainedParameter = 'a' | 'b' | 'c';
+export type TrainedParameter = 'a' | 'b' | 'c' | 'mlp';
 
 /** How a run ended. */
 export type FlowStatus =
@@ -38,6 +38,8 @@ export interface FlowProblem {
   inputs: unknown;
   /** Labels (N). */
   targets: ArrayLike<number>;
+  /** The MLP head's initial weights (with options.mlp): D_1, D_2 … D_depth, D_out flat. */
+  mlpWeights?: ArrayLike<number>;
 }
 
 export interface GradientFlowOptions {
@@ -60,8 +62,10 @@ export interface GradientFlowOptions {
   outputs?: number | readonly number[];
   /** 'linear' (includes 0) or 'log' (from until·1e−6 to until); default 'linear'. */
   spacing?: 'linear' | 'log';
-  /** Which parameters move (default ['a']). */
+  /** Which parameters move (default ['a']); 'mlp' with a head. */
   train?: readonly TrainedParameter[];
+  /** An MLP head after the SSM (SPEC §1); the problem gives its mlpWeights. */
+  mlp?: { width: number; depth: number };
   /** Record b and c at the outputs too (a is always recorded). */
   recordBC?: boolean;
   /** Teacher for the extrapolation error at the outputs and at the end. */
@@ -91,7 +95,7 @@ export interface FlowResult {
   loss: Float64Array;
   gamma0: Float64Array;
   extrapolationError: Float64Array;
-  final: { a: Float64Array; b: Float64Array; c: Float64Array };
+  final: { a: Float64Array; b: Float64Array; c: Float64Array; mlp?: Float64Array };
   /** Where the integration ended. */
   t: number;
   trainLoss: number;
@@ -108,7 +112,7 @@ export interface FlowResult {
 }
 
 const METHODS: Record<FlowMethod, number> = { dopri5: 0, rosenbrock: 1, auto: 2, lsoda: 3 };
-const TRAIN_BITS: Record<TrainedParameter, number> = { a: 1, b: 2, c: 4 };
+const TRAIN_BITS: Record<TrainedParameter, number> = { a: 1, b: 2, c: 4, mlp: 8 };
 const STATUS: Record<number, FlowStatus> = {
   1: 'until',
   2: 'converged',
@@ -120,7 +124,7 @@ const STATUS: Record<number, FlowStatus> = {
 };
 const OPTION_KEYS = [
   'method', 'rtol', 'atol', 'firstStep', 'firstOutput', 'maxStep', 'maxSteps', 'until', 'lossTol', 'gradTol', 'outputs',
-  'spacing', 'train', 'recordBC', 'teacher', 'extrapolation', 'backend',
+  'spacing', 'train', 'recordBC', 'teacher', 'extrapolation', 'backend', 'mlp',
 ] as const;
 
 /** The raw config the addon reads (native/napi/flow.cc). */
@@ -148,6 +152,7 @@ interface NativeFlowConfig {
   gradTol: number;
   outputTimes: Float64Array;
   record: { a: boolean; b: boolean; c: boolean };
+  mlp?: { width: number; depth: number; weights: Float64Array };
 }
 
 interface NativeFlowResult {
@@ -171,6 +176,7 @@ interface NativeFlowResult {
   finalA: Float64Array;
   finalB: Float64Array;
   finalC: Float64Array;
+  finalMlp?: Float64Array;
   finalLoss: number;
   finalGamma0: number;
   finalExtrapolationError: number;
@@ -212,7 +218,7 @@ export function outputTimes(count: number, until: number, spacing: 'linear' | 'l
 }
 
 function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): NativeFlowConfig {
-  checkObject(problem, 'problem', ['student', 'inputs', 'targets']);
+  checkObject(problem, 'problem', ['student', 'inputs', 'targets', 'mlpWeights']);
   checkObject(options, 'options', OPTION_KEYS);
   const student = problem.student instanceof DiagonalSSM ? problem.student : new DiagonalSSM(problem.student, 'student');
   const x: SequenceBatch = toSequences(problem.inputs);
@@ -249,7 +255,9 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
   if (!Array.isArray(train) || train.length === 0) throw typeError('a non-empty array of a, b, c', 'options.train', train);
   let bits = 0;
   for (const p of train) {
-    if (!(p in TRAIN_BITS)) throw rangeError('one of a, b, c', 'options.train[]', p);
+    if (!(p in TRAIN_BITS) || (p === 'mlp' && options.mlp === undefined)) {
+      throw rangeError(options.mlp ? 'one of a, b, c, mlp' : 'one of a, b, c', 'options.train[]', p);
+    }
     bits |= TRAIN_BITS[p as TrainedParameter];
   }
   const config: NativeFlowConfig = {
@@ -277,6 +285,14 @@ function nativeConfig(problem: FlowProblem, options: GradientFlowOptions): Nativ
     outputTimes: times,
     record: { a: true, b: options.recordBC === true, c: options.recordBC === true },
   };
+  if (options.mlp !== undefined) {
+    const shape = checkObject(options.mlp, 'options.mlp', ['width', 'depth']);
+    const width = checkInteger(shape.width, 'options.mlp.width', 1, 2 ** 20);
+    const depth = checkInteger(shape.depth, 'options.mlp.depth', 1, 2 ** 20);
+    const size = 2 * width + (depth - 1) * width * width;
+    if (problem.mlpWeights === undefined) throw typeError(`${size} weights (options.mlp is set)`, 'problem.mlpWeights', problem.mlpWeights);
+    config.mlp = { width, depth, weights: Float64Array.from(toVector(problem.mlpWeights, 'problem.mlpWeights', size)) };
+  }
   if (options.teacher !== undefined) {
     const teacher = options.teacher instanceof DiagonalSSM ? options.teacher : new DiagonalSSM(options.teacher, 'teacher');
     const range = checkObject(options.extrapolation ?? {}, 'options.extrapolation', ['from', 'to']);
@@ -305,7 +321,7 @@ function toResult(r: NativeFlowResult, d: number): FlowResult {
     loss: r.loss,
     gamma0: r.gamma0,
     extrapolationError: r.extrapolationError,
-    final: { a: r.finalA, b: r.finalB, c: r.finalC },
+    final: { a: r.finalA, b: r.finalB, c: r.finalC, ...(r.finalMlp ? { mlp: r.finalMlp } : {}) },
     t: r.t,
     trainLoss: r.finalLoss,
     finalGamma0: r.finalGamma0,

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { theorem1Problem } from '../lib/experiments/theorem1';
-import { type FlowMethod, type FlowProblem, type FlowResult, gradientFlow, gradientFlowSync, outputTimes } from '../lib/flow';
+import { type FlowMethod, type FlowProblem, type FlowResult, type TrainedParameter, gradientFlow, gradientFlowSync, outputTimes } from '../lib/flow';
+import { trainSync } from '../lib/train';
 import { DiagonalSSM, teacherLabels } from '../lib/model';
 import { type AddonName, forEachAddon } from './helpers/addons';
 
@@ -78,6 +79,36 @@ function tests(backend: AddonName): void {
         if (method === 'rosenbrock') assert.ok(r.njev > 0 && r.nlu > 0, 'the stiff method factorizes');
       });
     }
+  });
+
+  describe('through an MLP head (a, b, c and the head trained)', () => {
+    const shape = { width: 3, depth: 2 };
+    const { problem, teacher } = smallProblem();
+    const headed = { ...problem, mlpWeights: [0.9, 0.7, 0.5, 0.6, -0.2, 0.1, 0.3, 0.8, -0.4, 0.2, 0.5, 0.7, 0.4, 0.9, 0.6] };
+    const opts = { until: 20, outputs: 5, train: ['a', 'b', 'c', 'mlp'] as TrainedParameter[], mlp: shape, teacher, backend };
+
+    it('dopri5 and rosenbrock agree on every parameter; the loss never increases', () => {
+      const ex = gradientFlowSync(headed, { ...opts, method: 'dopri5', rtol: 1e-12, atol: 1e-14 });
+      const st = gradientFlowSync(headed, { ...opts, method: 'rosenbrock', rtol: 1e-10, atol: 1e-13 });
+      assert.equal(ex.status, 'until', ex.message);
+      assert.equal(st.status, 'until', st.message);
+      const all = (r: FlowResult) => [...r.final.a, ...r.final.b, ...r.final.c, ...r.final.mlp!];
+      const scale = maxAbs(all(ex));
+      all(st).forEach((v, i) => assert.ok(Math.abs(v - all(ex)[i]) <= 1e-7 * scale, `parameter ${i}`));
+      for (let k = 1; k < ex.loss.length; k++) assert.ok(ex.loss[k] <= ex.loss[k - 1] * (1 + 1e-12));
+      assert.ok(ex.trainLoss < ex.loss[0] / 2, `${ex.loss[0]} → ${ex.trainLoss}`);
+    });
+
+    it('gradient descent with a small rate (the training loop\'s own head code) tracks it at first order', () => {
+      const flow = gradientFlowSync(headed, { ...opts, method: 'rosenbrock', rtol: 1e-12, atol: 1e-14, until: 2, outputs: 2 });
+      const errors = [0.004, 0.002].map((lr) => {
+        const [run] = trainSync([headed], { optimizer: { kind: 'gd', lr }, mlp: shape, maxEpochs: Math.round(2 / lr), logEvery: 1e6, backend });
+        return Math.max(...Array.from(run.final.mlp!, (v, i) => Math.abs(v - flow.final.mlp![i])));
+      });
+      assert.ok(errors[0] < 1e-2, `${errors[0]}`);
+      const ratio = errors[0] / errors[1];
+      assert.ok(ratio > 1.8 && ratio < 2.2, `halving the rate divides the error by ${ratio}`);
+    });
   });
 
   describe('Theorem-1 runs against the accurate reference (published settings and others)', () => {

@@ -8,6 +8,7 @@
 
 #include "checks.h"
 #include "kernels.h"
+#include "mlp.h"
 #include "ode.h"
 #include "ode_output.h"
 
@@ -15,7 +16,7 @@ namespace ssm {
 namespace {
 
 // The flow of one student as an ODE system; y packs the trained parameters (a, then b,
-// then c, each d values).
+// then c, each d values, then the MLP head's weights when they move).
 class FlowSystem final : public ode::System {
  public:
   explicit FlowSystem(const ssm_flow_config& cfg)
@@ -30,22 +31,38 @@ class FlowSystem final : public ode::System {
       ext_ = std::make_unique<ExtrapolationError>(cfg.teacher, cfg.ext_from, cfg.ext_to, d_);
     for (int bit : {SSM_TRAIN_A, SSM_TRAIN_B, SSM_TRAIN_C})
       if (cfg.train & bit) blocks_.push_back(bit);
+    if (cfg.mlp.width > 0) {
+      mlp_ = std::make_unique<MlpHead>(cfg.mlp.width, cfg.mlp.depth, cfg.mlp.weights);
+      mlp_->reserve(cfg.x.count);
+      mlp_trained_ = (cfg.train & SSM_TRAIN_MLP) != 0;
+      erev_.resize(e_.size()), poly_.resize(d_), dpoly_.resize(d_), r_.resize(cfg.x.count);
+      poly_work_.resize(static_cast<size_t>(e_polynomials_work_size(d_)));
+    }
   }
 
-  int64_t size() const override { return d_ * static_cast<int64_t>(blocks_.size()); }
+  int64_t size() const override {
+    return d_ * static_cast<int64_t>(blocks_.size()) + (mlp_trained_ ? mlp_->size() : 0);
+  }
   bool has_jacobian() const override { return true; }
 
   void pack(double* y) const {
     for (size_t k = 0; k < blocks_.size(); ++k) std::copy_n(param(blocks_[k]).data(), d_, y + k * d_);
+    if (mlp_trained_) std::copy(mlp_->weights().begin(), mlp_->weights().end(), y + blocks_.size() * d_);
   }
 
   // Sets the model from y (the trained blocks).
   void unpack(const double* y) {
     for (size_t k = 0; k < blocks_.size(); ++k) std::copy_n(y + k * d_, d_, param(blocks_[k]).data());
+    if (mlp_trained_) std::copy_n(y + blocks_.size() * d_, mlp_->size(), mlp_->weights().data());
   }
 
   void rhs(double, const double* y, double* f) override {
     unpack(y);
+    if (mlp_) {
+      head_gradient();
+      write_field(f);
+      return;
+    }
     double loss = 0.0;
     ssm_evaluation ev{};
     ev.loss = &loss;
@@ -53,17 +70,59 @@ class FlowSystem final : public ode::System {
     ev.grad_b = cfg_.train & SSM_TRAIN_B ? gb_.data() : nullptr;
     ev.grad_c = cfg_.train & SSM_TRAIN_C ? gc_.data() : nullptr;
     evaluate(ev);
+    write_field(f);
+  }
+
+  // f = −∇L of the trained blocks from ga_/gb_/gc_ (and the head's gradient).
+  void write_field(double* f) const {
     for (size_t k = 0; k < blocks_.size(); ++k) {
       const std::vector<double>& g = blocks_[k] == SSM_TRAIN_A ? ga_ : blocks_[k] == SSM_TRAIN_B ? gb_ : gc_;
       for (int64_t i = 0; i < d_; ++i) f[k * d_ + i] = -g[i];
     }
+    if (mlp_trained_) {
+      const std::vector<double>& g = mlp_->grad();
+      double* fm = f + blocks_.size() * d_;
+      for (size_t i = 0; i < g.size(); ++i) fm[i] = -g[i];
+    }
+  }
+
+  // Loss and gradients through the MLP head (SPEC §2: r_n becomes ξ_n r_n): ga_/gb_/gc_,
+  // the head's gradient and erev_ (erev_[t] = e_{K−1−t}).
+  double head_gradient() {
+    const int64_t K = cfg_.x.length, N = cfg_.x.count;
+    impulse_one(d_, a_.data(), b_.data(), c_.data(), K, true, hrev_.data(), impulse_work_.data());
+    mlp_->zero_grad();
+    double loss = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      const double* xn = cfg_.x.x + n * K;
+      double z = 0.0;
+      for (int64_t t = 0; t < K; ++t) z += xn[t] * hrev_[t];
+      const double r = mlp_->forward(z, n) - cfg_.targets[n];
+      loss += r * r;
+      r_[n] = mlp_->backward(z, n, r);
+    }
+    const double scale = 2.0 / static_cast<double>(N);
+    std::fill(erev_.begin(), erev_.end(), 0.0);
+    for (int64_t n = 0; n < N; ++n) {
+      const double* xn = cfg_.x.x + n * K;
+      for (int64_t t = 0; t < K; ++t) erev_[t] += scale * r_[n] * xn[t];
+    }
+    for (double& g : mlp_->grad()) g *= scale;
+    e_polynomials_into(d_, a_.data(), K, erev_.data(), poly_.data(), dpoly_.data(), nullptr, poly_work_.data());
+    for (int64_t i = 0; i < d_; ++i) {
+      ga_[i] = c_[i] * b_[i] * dpoly_[i];
+      gb_[i] = c_[i] * poly_[i];
+      gc_[i] = b_[i] * poly_[i];
+    }
+    loss /= static_cast<double>(N);
+    return std::isfinite(loss) ? loss : NAN;
   }
 
   // J = ∂f/∂y = −Hessian: analytic when only a moves (SPEC §2), otherwise central
   // differences of the analytic gradient.
   void jacobian(double t, const double* y, double* J) override {
     const int64_t n = size();
-    if (cfg_.train == SSM_TRAIN_A) {
+    if (cfg_.train == SSM_TRAIN_A && !mlp_) {  // (through a head: differences below)
       unpack(y);
       double loss = 0.0;
       ssm_evaluation ev{};
@@ -93,6 +152,7 @@ class FlowSystem final : public ode::System {
   Metrics metrics(const double* y, bool with_grad) {
     unpack(y);
     if (!with_grad) return light_metrics();
+    if (mlp_) return head_metrics();
     Metrics m{};
     ssm_evaluation ev{};
     ev.loss = &m.loss;
@@ -116,10 +176,26 @@ class FlowSystem final : public ode::System {
     return m;
   }
 
+  Metrics head_metrics() {
+    Metrics m{};
+    const int64_t K = cfg_.x.length;
+    m.loss = head_gradient();
+    m.gamma0 = K > 1 ? -erev_[K - 2] : 0.0;  // γ^(0) = −e_1, with ξ (Proposition 1)
+    double s = 0.0;
+    for (int bit : blocks_)
+      for (double g : bit == SSM_TRAIN_A ? ga_ : bit == SSM_TRAIN_B ? gb_ : gc_) s += g * g;
+    if (mlp_trained_)
+      for (double g : mlp_->grad()) s += g * g;
+    m.grad_norm = std::sqrt(s);
+    m.ext_error = ext_ ? (*ext_)(d_, a_.data(), b_.data(), c_.data()) : NAN;
+    return m;
+  }
+
   // Loss, γ^(0) = −e_1 = −(2/N) Σ_n r_n x_{n,K−2} and the extrapolation error without the
   // gradient machinery: what every output and convergence test needs, in O(dK + NK).
   Metrics light_metrics() {
     const int64_t K = cfg_.x.length, N = cfg_.x.count;
+    if (mlp_) return head_metrics();
     Metrics m{};
     impulse_one(d_, a_.data(), b_.data(), c_.data(), K, true, hrev_.data(), impulse_work_.data());
     double loss = 0.0, e1 = 0.0;
@@ -141,6 +217,7 @@ class FlowSystem final : public ode::System {
 
   double loss_at(const double* y) {
     unpack(y);
+    if (mlp_) return head_gradient();
     double loss = 0.0;
     ssm_evaluation ev{};
     ev.loss = &loss;
@@ -151,6 +228,7 @@ class FlowSystem final : public ode::System {
   const std::vector<double>& a() const { return a_; }
   const std::vector<double>& b() const { return b_; }
   const std::vector<double>& c() const { return c_; }
+  const MlpHead* head() const { return mlp_.get(); }
 
  private:
   std::vector<double>& param(int bit) { return bit == SSM_TRAIN_A ? a_ : bit == SSM_TRAIN_B ? b_ : c_; }
@@ -173,6 +251,9 @@ class FlowSystem final : public ode::System {
   std::vector<int> blocks_;
   std::vector<double> a_, b_, c_, ga_, gb_, gc_, e_, hrev_, impulse_work_;
   std::unique_ptr<ExtrapolationError> ext_;
+  std::unique_ptr<MlpHead> mlp_;
+  bool mlp_trained_ = false;
+  std::vector<double> erev_, poly_, dpoly_, r_, poly_work_;
 };
 
 class FlowObserver final : public ode::Observer {
@@ -238,7 +319,12 @@ class FlowObserver final : public ode::Observer {
 
 bool valid_config(const ssm_flow_config* c) {
   if (c == nullptr || !valid_models(&c->student) || c->student.count != 1 || !valid_sequences(&c->x) ||
-      c->targets == nullptr || !all_finite(c->targets, c->x.count) || c->train < 1 || c->train > 7)
+      c->targets == nullptr || !all_finite(c->targets, c->x.count) || c->train < 1 || c->train > 15)
+    return false;
+  if (c->mlp.width < 0 || (c->mlp.width == 0 && (c->train & SSM_TRAIN_MLP))) return false;
+  if (c->mlp.width > 0 && (c->mlp.depth < 1 || c->mlp.weights == nullptr ||
+                           element_count({c->mlp.width, c->mlp.width, c->mlp.depth}) < 0 ||
+                           !all_finite(c->mlp.weights, MlpHead::size(c->mlp.width, c->mlp.depth))))
     return false;
   if (element_count({c->x.length, 1}) < 0 || element_count({c->student.dim, c->student.dim}) < 0) return false;
   if (c->teacher.a != nullptr &&
@@ -285,6 +371,7 @@ extern "C" ssm_status ssm_gradient_flow(const ssm_flow_config* config, ssm_flow_
     if (out->final_a) std::copy_n(sys.a().data(), d, out->final_a);
     if (out->final_b) std::copy_n(sys.b().data(), d, out->final_b);
     if (out->final_c) std::copy_n(sys.c().data(), d, out->final_c);
+    if (out->final_mlp && sys.head()) std::copy(sys.head()->weights().begin(), sys.head()->weights().end(), out->final_mlp);
     out->final_loss = m.loss;
     out->final_gamma0 = m.gamma0;
     out->final_ext_error = m.ext_error;

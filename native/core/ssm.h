@@ -170,12 +170,23 @@ ssm_status ssm_ode_solve_problem(int problem, const double* params, int64_t npar
 #define SSM_TRAIN_A 1
 #define SSM_TRAIN_B 2
 #define SSM_TRAIN_C 4
+#define SSM_TRAIN_MLP 8 /* the MLP head's weights */
+
+/* The MLP head after the SSM (SPEC §1): width m, depth ≥ 1, ReLU, no biases; weights flat
+ * in the order D_1 (m), D_2 … D_depth (m×m row-major each), D_out (m): 2m + (depth−1)m²
+ * values (ssm_mlp_size in ssm_train.h) per student. width 0: no head. */
+typedef struct ssm_mlp_config {
+  int64_t width;
+  int64_t depth;
+  const double* weights;
+} ssm_mlp_config;
 
 typedef struct ssm_flow_config {
   ssm_models student;         /* count 1: the initial a, b, c */
   ssm_sequences x;            /* training sequences */
   const double* targets;      /* N labels */
   int train;                  /* SSM_TRAIN_* bits, at least one */
+  ssm_mlp_config mlp;         /* an MLP head after the SSM (width 0: none); weights of one student */
   ssm_models teacher;         /* count 1, for the extrapolation error; teacher.a NULL: none */
   int64_t ext_from, ext_to;   /* extrapolation range [from, to] */
   ssm_ode_options ode;
@@ -193,6 +204,7 @@ typedef struct ssm_flow_output {
   double* loss; double* gamma0; double* ext_error; /* n_outputs */
   int64_t written;                              /* set by the call */
   double* final_a; double* final_b; double* final_c; /* d */
+  double* final_mlp;                            /* P, with a head */
   double final_loss, final_gamma0, final_ext_error, final_grad_norm; /* set by the call */
   int converged;                                /* set: 1 when a convergence test stopped the run */
   ssm_ode_stats stats;                          /* set by the call */

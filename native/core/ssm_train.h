@@ -38,16 +38,7 @@ typedef enum ssm_train_status {
   SSM_TRAIN_ABORTED = -5
 } ssm_train_status;
 
-#define SSM_TRAIN_MLP 8 /* with SSM_TRAIN_A/B/C: the MLP head's weights move */
-
-/* The MLP head after the SSM (SPEC §1): width m, depth ≥ 1, no biases; weights per student
- * flat in the order D_1 (m), D_2 … D_depth (m×m row-major each), D_out (m):
- * ssm_mlp_size(m, depth) = 2m + (depth−1)m² values. width 0: no head. */
-typedef struct ssm_mlp_config {
-  int64_t width;
-  int64_t depth;
-  const double* weights; /* S×P */
-} ssm_mlp_config;
+/* SSM_TRAIN_MLP and ssm_mlp_config (the MLP head after the SSM) are in ssm.h. */
 
 int64_t ssm_mlp_size(int64_t width, int64_t depth);
 /* y_k = MLP(z_k) for one weight vector (the teacher's labels, tests). */

@@ -54,6 +54,26 @@ inline Napi::Float64Array to_array(Napi::Env env, const double* v, size_t n) {
   return arr;
 }
 
+// The optional MLP head { width, depth, weights (students × P) }: copied into `storage`,
+// viewed by `mlp`. Returns P (0 when absent; then the MLP train bit is an error).
+inline int64_t read_mlp(Napi::Env env, Napi::Object o, int64_t students, int train, std::vector<double>& storage,
+                        ssm_mlp_config& mlp) {
+  Napi::Value v = o.Get("mlp");
+  if (v.IsUndefined() || v.IsNull()) {
+    if (train & SSM_TRAIN_MLP) throw_range_error(env, expected("no MLP bit without an mlp", "config.train", o.Get("train")));
+    return 0;
+  }
+  if (!v.IsObject()) throw_type_error(env, expected("an object", "config.mlp", v));
+  Napi::Object m = v.As<Napi::Object>();
+  const int64_t width = integer_field(env, m, "width", 1, 1 << 20);
+  const int64_t depth = integer_field(env, m, "depth", 1, 1 << 20);
+  output_size(env, {width, width, depth}, "the MLP weights");
+  const int64_t P = 2 * width + (depth - 1) * width * width;
+  storage = copy_array(env, m, "weights", output_size(env, {students, P}, "the MLP weights (students×P)"), "students×P");
+  mlp = ssm_mlp_config{width, depth, storage.data()};
+  return P;
+}
+
 // The optional teacher of a run (teacherA/B/C and the range extFrom … extTo of the
 // extrapolation error): copied into ta/tb/tc, viewed by `teacher`. False when absent.
 inline bool read_teacher(Napi::Env env, Napi::Object o, std::vector<double>& ta, std::vector<double>& tb,

@@ -21,7 +21,7 @@ namespace {
 
 // Everything a run needs, owned by C++.
 struct FlowJob {
-  std::vector<double> a, b, c, x, targets, ta, tb, tc, times;
+  std::vector<double> a, b, c, x, targets, ta, tb, tc, times, mlp, final_mlp;
   int64_t d = 0, N = 0, K = 0;
   ssm_flow_config config{};
   // results
@@ -42,11 +42,12 @@ struct FlowJob {
     c = copy_array(env, o, "c", d, "dim");
     x = copy_array(env, o, "x", nx, "count×length");
     targets = copy_array(env, o, "targets", N, "count");
-    const int train = static_cast<int>(integer_field(env, o, "train", 1, 7));
+    const int train = static_cast<int>(integer_field(env, o, "train", 1, 15));
     config.student = ssm_models{1, d, a.data(), b.data(), c.data()};
     config.x = ssm_sequences{N, K, x.data()};
     config.targets = targets.data();
     config.train = train;
+    if (const int64_t P = read_mlp(env, o, 1, train, mlp, config.mlp)) final_mlp.resize(P), out.final_mlp = final_mlp.data();
     read_teacher(env, o, ta, tb, tc, config.teacher, config.ext_from, config.ext_to);
     config.ode = ode_options(env, o.Get("ode"), "config.ode");
     config.ode.abort = reinterpret_cast<const volatile int*>(&abort);
@@ -117,6 +118,7 @@ struct FlowJob {
     r.Set("finalA", array(env, fa));
     r.Set("finalB", array(env, fb));
     r.Set("finalC", array(env, fc));
+    if (!final_mlp.empty()) r.Set("finalMlp", array(env, final_mlp));
     r.Set("finalLoss", Napi::Number::New(env, out.final_loss));
     r.Set("finalGamma0", Napi::Number::New(env, out.final_gamma0));
     r.Set("finalExtrapolationError", Napi::Number::New(env, out.final_ext_error));

@@ -58,7 +58,7 @@ struct TrainJob {
     config.targets = targets.data();
     config.fix_bc = bool_field(o, "fixBC") ? 1 : 0;
     config.train = static_cast<int>(integer_field(env, o, "train", config.fix_bc ? 0 : 1, 15));
-    read_mlp(env, o);
+    P = read_mlp(env, o, S, config.train, mlp, config.mlp);
     read_test_set(env, o);
     read_optimizer(env, o);
     config.batch_size = integer_field(env, o, "batchSize", 0, SSM_MAX_ELEMENTS);
@@ -73,23 +73,6 @@ struct TrainJob {
     read_teacher(env, o, ta, tb, tc, config.teacher, config.ext_from, config.ext_to);
     config.abort = reinterpret_cast<const volatile int*>(&abort);
     allocate(env);
-  }
-
-  // mlp: { width, depth, weights (students×P) } or absent.
-  void read_mlp(Napi::Env env, Napi::Object o) {
-    Napi::Value v = o.Get("mlp");
-    if (v.IsUndefined() || v.IsNull()) {
-      if (config.train & SSM_TRAIN_MLP) throw_range_error(env, expected("no MLP bit without an mlp", "config.train", o.Get("train")));
-      return;
-    }
-    if (!v.IsObject()) throw_type_error(env, expected("an object", "config.mlp", v));
-    Napi::Object m = v.As<Napi::Object>();
-    const int64_t width = integer_field(env, m, "width", 1, 1 << 20);
-    const int64_t depth = integer_field(env, m, "depth", 1, 1 << 20);
-    output_size(env, {width, width, depth}, "the MLP weights");
-    P = ssm_mlp_size(width, depth);
-    mlp = copy_array(env, m, "weights", output_size(env, {S, P}, "the MLP weights (students×P)"), "students×P");
-    config.mlp = ssm_mlp_config{width, depth, mlp.data()};
   }
 
   // testX (students×testCount×testLength), testTargets (students×testCount), or absent.
