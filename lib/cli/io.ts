@@ -33,3 +33,25 @@ export function matrixRows(data: Float64Array, n: number): number[][] {
   for (let i = 0; i < n; i++) rows.push(Array.from(data.subarray(i * n, (i + 1) * n)));
   return rows;
 }
+
+/** Exit code of an interrupted command (128 + SIGINT). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * Runs work with Ctrl-C wired to an AbortSignal: the first SIGINT aborts (the work stops
+ * cleanly and keeps what finished), a second one exits at once with code 130.
+ */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSigint = () => {
+    if (++signals > 1) process.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -15,8 +15,7 @@ import path from 'node:path';
 import { type BackendChoice, backendInfo } from '../backends/loader';
 import { EXPERIMENT_GROUPS, type ExperimentGroup, type ExperimentPlan, type ExperimentResult, THEOREM1_INTEGRATION, experimentPlans } from '../experiments/reproduce';
 import { version } from '../version';
-import { toJson, UsageError } from './io';
-import { INTERRUPTED_EXIT_CODE } from './run';
+import { INTERRUPTED_EXIT_CODE, toJson, UsageError, withInterrupt } from './io';
 
 export interface ReproduceOptions {
   full?: boolean;
@@ -109,30 +108,22 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
   const quiet = options.json === true || options.quiet === true;
   const say = (text: string) => { if (!quiet) process.stderr.write(`ssm-poison reproduce: ${text}\n`); };
 
-  const controller = new AbortController();
-  let signals = 0;
-  const onSigint = () => {
-    if (++signals > 1) process.exit(INTERRUPTED_EXIT_CODE);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   const results: ExperimentResult[] = [];
   const started = performance.now();
-  try {
+  let interrupted = false;
+  await withInterrupt(async (signal) => {
     for (const plan of plans) {
-      if (controller.signal.aborted) break;
+      if (signal.aborted) break;
       const result = await plan.run({
-        backend, signal: controller.signal, seeds: options.seed === undefined ? undefined : [options.seed], onProgress: say,
+        backend, signal, seeds: options.seed === undefined ? undefined : [options.seed], onProgress: say,
       });
       const aborted = result.runs.some((r) => r.clean.status === 'aborted' || r.poisoned.status === 'aborted');
       if (aborted) break;
       results.push(result);
       if (!options.json) process.stdout.write(`${formatExperiment(result)}\n`);
     }
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  const interrupted = controller.signal.aborted;
+    interrupted = signal.aborted;
+  });
   fs.mkdirSync(out, { recursive: true });
   const files = [path.join(out, 'results.json'), path.join(out, 'results.csv')];
   const info = { ...backendInfo(backend), version };

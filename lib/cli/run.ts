@@ -13,7 +13,9 @@ import { type BackendChoice, backendInfo } from '../backends/loader';
 import { ConfigError, type ExperimentConfig, type GradientDescentConfig, type GradientFlowConfig, parseExperimentConfig } from '../config/schema';
 import { type DescentExperimentResult, runDescentExperiment } from '../experiments/descent-config';
 import { type FlowExperimentResult, type FlowRunReport, runFlowExperiment, theorem1Kind } from '../experiments/flow-config';
-import { readJsonInput, toJson, UsageError } from './io';
+import { INTERRUPTED_EXIT_CODE, readJsonInput, toJson, UsageError, withInterrupt } from './io';
+
+export { INTERRUPTED_EXIT_CODE };
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -22,8 +24,6 @@ export interface RunCommandOptions {
   quiet?: boolean;
 }
 
-/** Exit code of an interrupted run (128 + SIGINT). */
-export const INTERRUPTED_EXIT_CODE = 130;
 /** Interval of the plain progress lines when stderr is not a TTY. */
 const PLAIN_PROGRESS_MS = 10_000;
 
@@ -201,19 +201,11 @@ async function runDescentCommand(config: GradientDescentConfig, options: RunComm
   const name = flowBackend(options.backend, 'gradient descent');
   const quiet = options.json === true || options.quiet === true;
   const progress = quiet ? { update() {}, stop() {} } : descentProgress(config, process.stderr.isTTY === true);
-  const controller = new AbortController();
-  let signals = 0;
-  const onSigint = () => {
-    if (++signals > 1) process.exit(INTERRUPTED_EXIT_CODE);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   let result: DescentExperimentResult;
   try {
-    result = await runDescentExperiment(config, { backend: name, signal: controller.signal, onProgress: (p) => progress.update(p) });
+    result = await withInterrupt((signal) => runDescentExperiment(config, { backend: name, signal, onProgress: (p) => progress.update(p) }));
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
   }
   if (options.json) {
     const doc = { config, runs: result.runs, summary: result.summary, interrupted: result.interrupted, backend: { ...backendInfo(name), train: name } };
@@ -234,26 +226,17 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const quiet = options.json === true || options.quiet === true;
   const progress = quiet ? noProgress : process.stderr.isTTY ? barProgress(config) : plainProgress(config);
 
-  const controller = new AbortController();
-  let signals = 0;
-  const onSigint = () => {
-    signals++;
-    if (signals > 1) process.exit(INTERRUPTED_EXIT_CODE); // a second Ctrl-C: stop at once
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   let result: FlowExperimentResult;
   try {
-    result = await runFlowExperiment(config, {
+    result = await withInterrupt((signal) => runFlowExperiment(config, {
       backend: flowName,
-      signal: controller.signal,
+      signal,
       onRunStart: (seed, k) => progress.runStart(seed, k),
       onProgress: (seed, p) => progress.update(seed, p),
       onRunEnd: (run, k) => progress.runEnd(run, k),
-    });
+    }));
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
   }
   if (result.interrupted) {
     process.stderr.write(`ssm-poison run: interrupted; ${result.runs.length} of ${config.seeds.length} seed(s) finished\n`);

@@ -54,6 +54,33 @@ inline Napi::Float64Array to_array(Napi::Env env, const double* v, size_t n) {
   return arr;
 }
 
+// One student and its data: dim, count, length, a, b, c (dim), x (count×length), targets
+// (count), copied into the caller's vectors.
+struct StudentData {
+  int64_t& d;
+  int64_t& N;
+  int64_t& K;
+  std::vector<double>& a;
+  std::vector<double>& b;
+  std::vector<double>& c;
+  std::vector<double>& x;
+  std::vector<double>& targets;
+
+  void read(Napi::Env env, Napi::Object o) {
+    d = integer_field(env, o, "dim", 1, SSM_MAX_ELEMENTS);
+    N = integer_field(env, o, "count", 1, SSM_MAX_ELEMENTS);
+    K = integer_field(env, o, "length", 1, SSM_MAX_ELEMENTS);
+    const int64_t nx = output_size(env, {N, K}, "the inputs (count×length)");
+    a = copy_array(env, o, "a", d, "dim");
+    b = copy_array(env, o, "b", d, "dim");
+    c = copy_array(env, o, "c", d, "dim");
+    x = copy_array(env, o, "x", nx, "count×length");
+    targets = copy_array(env, o, "targets", N, "count");
+  }
+  ssm_models model() const { return ssm_models{1, d, a.data(), b.data(), c.data()}; }
+  ssm_sequences sequences() const { return ssm_sequences{N, K, x.data()}; }
+};
+
 // The optional MLP head { width, depth, weights (students × P) }: copied into `storage`,
 // viewed by `mlp`. Returns P (0 when absent; then the MLP train bit is an error).
 inline int64_t read_mlp(Napi::Env env, Napi::Object o, int64_t students, int train, std::vector<double>& storage,

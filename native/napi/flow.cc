@@ -32,16 +32,8 @@ struct FlowJob {
   FlowJob(Napi::Env env, Napi::Value value) {
     if (!value.IsObject()) throw_type_error(env, expected("a config object", "config", value));
     Napi::Object o = value.As<Napi::Object>();
-    d = integer_field(env, o, "dim", 1, SSM_MAX_ELEMENTS);
-    N = integer_field(env, o, "count", 1, SSM_MAX_ELEMENTS);
-    K = integer_field(env, o, "length", 1, SSM_MAX_ELEMENTS);
+    StudentData{d, N, K, a, b, c, x, targets}.read(env, o);
     output_size(env, {d, d}, "the Hessian (dim×dim)");
-    const int64_t nx = output_size(env, {N, K}, "the inputs (count×length)");
-    a = copy_array(env, o, "a", d, "dim");
-    b = copy_array(env, o, "b", d, "dim");
-    c = copy_array(env, o, "c", d, "dim");
-    x = copy_array(env, o, "x", nx, "count×length");
-    targets = copy_array(env, o, "targets", N, "count");
     const int train = static_cast<int>(integer_field(env, o, "train", 1, 15));
     config.student = ssm_models{1, d, a.data(), b.data(), c.data()};
     config.x = ssm_sequences{N, K, x.data()};

@@ -41,17 +41,9 @@ struct ScaledJob {
 
   // Reads the student, data and teacher (shared with the field hook).
   void read_problem(Napi::Env env, Napi::Object o) {
-    d = integer_field(env, o, "dim", 1, SSM_MAX_ELEMENTS);
-    N = integer_field(env, o, "count", 1, SSM_MAX_ELEMENTS);
-    K = integer_field(env, o, "length", 1, SSM_MAX_ELEMENTS);
+    StudentData{d, N, K, a, b, c, x, targets}.read(env, o);
     output_size(env, {d + 1, d + 1}, "the Jacobian ((dim+1)×(dim+1))");
     output_size(env, {N, d}, "the scaled rows (count×dim)");
-    const int64_t nx = output_size(env, {N, K}, "the inputs (count×length)");
-    a = copy_array(env, o, "a", d, "dim");
-    b = copy_array(env, o, "b", d, "dim");
-    c = copy_array(env, o, "c", d, "dim");
-    x = copy_array(env, o, "x", nx, "count×length");
-    targets = copy_array(env, o, "targets", N, "count");
     config.student = ssm_models{1, d, a.data(), b.data(), c.data()};
     config.x = ssm_sequences{N, K, x.data()};
     config.targets = targets.data();
