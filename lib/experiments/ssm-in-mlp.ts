@@ -10,27 +10,13 @@ import { createRandom, buildSequences } from '../data';
 import { officialDiff, officialInit } from '../init';
 import { DiagonalSSM, forward } from '../model';
 import { type AsyncTrainOptions, type MlpShape, type OptimizerOptions, type TrainRun, mlpPredict, mlpSize, officialTeacherMlp, train } from '../train';
-import { INIT_SEED_OFFSET } from './standalone';
+import { type DescentConfigBase, INIT_SEED_OFFSET } from './standalone';
 
-export interface SsmInMlpConfig {
-  name: string;
-  length: number;
-  dim: number;
+export interface SsmInMlpConfig extends DescentConfigBase {
   mlp: MlpShape;
-  seeds: readonly number[];
-  sdA: number;
-  sdBC: number;
   sdMlp: number;
-  diffExponent: number;
-  warmInit: number;
-  baseline: { count: number; positions: [number, number]; sd: number };
-  special: { count: number; positions: [number, number]; sd: number };
-  optimizer: OptimizerOptions;
+  /** The poisoned runs' optimizer (the L10 configuration lowers its rate). */
   optimizerPoisoned: OptimizerOptions;
-  eps: number;
-  maxEpochs: number;
-  epochsAfterStop: number;
-  logEvery: number;
   test: { count: number; length: number; sd: number; seedOffset: number };
 }
 

@@ -10,10 +10,10 @@ import { officialDiff, officialInit } from '../init';
 import { DiagonalSSM, teacherLabels } from '../model';
 import { type AsyncTrainOptions, type OptimizerOptions, type TrainRun, train } from '../train';
 
-export interface StandaloneConfig {
+/** What every published gradient-descent configuration specifies (official-configs.json). */
+export interface DescentConfigBase {
   name: string;
   length: number;
-  teacher: { a: number[]; b: number[]; c: number[] };
   dim: number;
   seeds: readonly number[];
   sdA: number;
@@ -27,6 +27,10 @@ export interface StandaloneConfig {
   maxEpochs: number;
   epochsAfterStop: number;
   logEvery: number;
+}
+
+export interface StandaloneConfig extends DescentConfigBase {
+  teacher: { a: number[]; b: number[]; c: number[] };
   extrapolation: { from: number; to: number };
 }
 
