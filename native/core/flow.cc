@@ -197,12 +197,15 @@ class FlowSystem final : public ode::System {
     const int64_t K = cfg_.x.length, N = cfg_.x.count;
     if (mlp_) return head_metrics();
     Metrics m{};
-    impulse_one(d_, a_.data(), b_.data(), c_.data(), K, true, hrev_.data(), impulse_work_.data());
+    // one impulse response serves the outputs (h_0 … h_{K−1}) and the extrapolation range
+    const int64_t L = ext_ ? std::max(K, ext_->length()) : K;
+    if (static_cast<int64_t>(h_.size()) < L) h_.resize(static_cast<size_t>(L));
+    impulse_one(d_, a_.data(), b_.data(), c_.data(), L, false, h_.data(), impulse_work_.data());
     double loss = 0.0, e1 = 0.0;
     for (int64_t n = 0; n < N; ++n) {
       const double* xn = cfg_.x.x + n * K;
       double yn = 0.0;
-      for (int64_t t = 0; t < K; ++t) yn += xn[t] * hrev_[t];
+      for (int64_t t = 0; t < K; ++t) yn += xn[t] * h_[K - 1 - t];
       const double r = yn - cfg_.targets[n];
       loss += r * r;
       if (K > 1) e1 += r * xn[K - 2];
@@ -211,7 +214,7 @@ class FlowSystem final : public ode::System {
     m.gamma0 = -(2.0 / static_cast<double>(N)) * e1;
     m.grad_norm = NAN;
     if (!std::isfinite(m.loss)) m.loss = NAN;
-    m.ext_error = ext_ ? (*ext_)(d_, a_.data(), b_.data(), c_.data()) : NAN;
+    m.ext_error = ext_ ? ext_->from_impulse(h_.data()) : NAN;
     return m;
   }
 
@@ -253,7 +256,7 @@ class FlowSystem final : public ode::System {
   std::unique_ptr<ExtrapolationError> ext_;
   std::unique_ptr<MlpHead> mlp_;
   bool mlp_trained_ = false;
-  std::vector<double> erev_, poly_, dpoly_, r_, poly_work_;
+  std::vector<double> erev_, poly_, dpoly_, r_, poly_work_, h_;
 };
 
 class FlowObserver final : public ode::Observer {

@@ -46,6 +46,9 @@ class ExtrapolationError {
  public:
   ExtrapolationError(const ssm_models& teacher, int64_t from, int64_t to, int64_t student_dim);
   double operator()(int64_t d, const double* a, const double* b, const double* c);
+  // From the student's impulse response h_0 … h_to (already computed).
+  double from_impulse(const double* h) const;
+  int64_t length() const { return to_ + 1; }
 
  private:
   int64_t from_, to_;

@@ -17,8 +17,12 @@ ssm::ExtrapolationError::ExtrapolationError(const ssm_models& teacher, int64_t f
 
 double ssm::ExtrapolationError::operator()(int64_t d, const double* a, const double* b, const double* c) {
   impulse_one(d, a, b, c, to_ + 1, false, h_.data(), work_.data());
+  return from_impulse(h_.data());
+}
+
+double ssm::ExtrapolationError::from_impulse(const double* h) const {
   double worst = 0.0;
-  for (int64_t j = from_; j <= to_; ++j) worst = std::max(worst, std::fabs(h_[j] - teacher_h_[j]));
+  for (int64_t j = from_; j <= to_; ++j) worst = std::max(worst, std::fabs(h[j] - teacher_h_[j]));
   return worst / scale_;  // a zero teacher response gives Inf (or NaN for 0/0), as NumPy would
 }
 
