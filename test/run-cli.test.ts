@@ -217,13 +217,13 @@ describe('ssm-poison run', () => {
       ['a negative rtol', () => { const c = good(); c.flow.rtol = -1; return c; }, /config\.flow\.rtol: expected a number in \(0, 1\), received -1/],
       ['a missing kind', () => { const c = good(); delete c.kind; return c; }, /config\.kind: expected "gradient-flow" or "gradient-descent", received nothing/],
       ['an unknown kind', () => ({ ...good(), kind: 'flow' }), /config\.kind: expected "gradient-flow" or "gradient-descent", received "flow"/],
-      ['a missing until', () => { const c = good(); delete c.flow.until; return c; }, /config\.flow\.until: expected a number > 0, received nothing/],
+      ['a missing until', () => { const c = good(); delete c.flow.until; return c; }, /config\.flow\.until: expected a number > 0 \(only "arc-length" runs until convergence without one\), received nothing/],
       ['positions past the sequence', () => { const c = good(); c.data.special.positions = [6, 8]; c.data.special.values = [[1, 1]]; return c; }, /config\.data\.special\.positions\[1\]: expected an integer ≤ length \(7\), received 8/],
       ['values of the wrong width', () => { const c = good(); c.data.baseline.values = [[1, 2]]; return c; }, /config\.data\.baseline\.values\[0\]: expected a row of 1 numbers/],
       ['a short teacher b', () => { const c = good(); c.teacher.b = [1]; return c; }, /config\.teacher\.b: expected an array of 2 numbers/],
       ['the official init for gradient flow', () => { const c = good(); c.student.init = 'official'; return c; }, /config\.student\.init: expected "theorem1" or an object \{a, b, c\} for gradient-flow runs .*received "official"/],
       ['an MLP for gradient flow', () => ({ ...good(), mlp: { width: 15, depth: 2, sd: 0.03 } }), /config\.mlp: expected null/],
-      ['an unknown method', () => { const c = good(); c.flow.method = 'rk4'; return c; }, /config\.flow\.method: expected one of "lsoda", "auto", "dopri5", "rosenbrock", received "rk4"/],
+      ['an unknown method', () => { const c = good(); c.flow.method = 'rk4'; return c; }, /config\.flow\.method: expected one of "lsoda", "auto", "dopri5", "rosenbrock", "arc-length", received "rk4"/],
       ['a JSON array', () => [1, 2], /config: expected an object, received \[1,2\]/],
     ];
     for (const [what, make, message] of cases) {
@@ -286,6 +286,22 @@ describe('ssm-poison run', () => {
       assert.equal(table.code, 0);
       assert.match(table.stdout, /gradient descent: κ 6, d 10, 4 seed\(s\); adaptive/);
       assert.match(table.stdout, /summary: 4 of 4 run\(s\) reached eps/);
+    });
+
+    it('large κ: "arc-length" configs converge for κ = 512, clean and poisoned, with log10 time', () => {
+      for (const kind of ['clean', 'poisoned']) {
+        const r = run(['run', path.join(examples, `large-kappa-L512-d10-${kind}.json`), '--json', '--seed', '243']);
+        assert.equal(r.code, 0, r.stderr);
+        const doc = JSON.parse(r.stdout) as { runs: { status: string; trainLoss: number; log10Time: number; extrapolationError: number }[] };
+        const [run0] = doc.runs;
+        assert.equal(run0.status, 'converged');
+        assert.ok(run0.trainLoss < 1e-12, `loss ${run0.trainLoss}`);
+        assert.ok(run0.log10Time > (kind === 'clean' ? 1500 : 500), `log10 time ${run0.log10Time}`);
+        assert.ok(Number.isFinite(run0.extrapolationError));
+      }
+      const bad = run(['run', write('arc-bc.json', { ...readJson(path.join(examples, 'large-kappa-L512-d10-clean.json')), student: { ...readJson(path.join(examples, 'large-kappa-L512-d10-clean.json')).student, train: ['a', 'b'] } })]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /arc-length/);
     });
 
     it('gradient-descent configs are validated too', () => {

@@ -130,7 +130,7 @@ export function formatTable(config: GradientFlowConfig, result: FlowExperimentRe
   ];
   const rows = [['seed', 'status', 'train loss', 'extrapolation error', 'time', 'seconds']];
   for (const r of result.runs) {
-    rows.push([String(r.seed), r.status, g(r.trainLoss), g(r.extrapolationError, 10), g(r.time), r.seconds.toFixed(2)]);
+    rows.push([String(r.seed), r.status, g(r.trainLoss), g(r.extrapolationError, 10), Number.isFinite(r.time) ? g(r.time) : `10^${r.log10Time.toFixed(2)}`, r.seconds.toFixed(2)]);
   }
   if (result.runs.length > 0) lines.push(pad(rows));
   else lines.push('no seed finished');

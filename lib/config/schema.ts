@@ -218,17 +218,23 @@ function checkShared(c: { length: number; data: z.infer<typeof dataSchema> }, ct
 // Gradient flow
 
 const flowSectionSchema = strictObject({
-  method: literalChoice(['lsoda', 'auto', 'dopri5', 'rosenbrock']).default('lsoda'),
+  // 'arc-length': the large-κ flow (arc length, log-scale time, scaled arithmetic; a only)
+  method: literalChoice(['lsoda', 'auto', 'dopri5', 'rosenbrock', 'arc-length']).default('lsoda'),
   rtol: unit.optional(),
   atol: positive.optional(),
-  until: positive,
+  until: positive.optional(),
   outputs: integer('an integer in [1, 10000000]', 1, 1e7).default(1000),
   spacing: literalChoice(['linear', 'log']).default('linear'),
   lossTol: nonNegative.optional(),
   gradTol: nonNegative.optional(),
   maxSteps: integer('an integer ≥ 1', 1).optional(),
-}, 'an object {method, rtol, atol, until, outputs, spacing}').transform((f) => ({
+}, 'an object {method, rtol, atol, until, outputs, spacing}').superRefine((f, ctx) => {
+  if (f.until === undefined && f.method !== 'arc-length') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['until'], message: 'a number > 0 (only "arc-length" runs until convergence without one)' });
+  }
+}).transform((f) => ({
   ...f,
+  until: f.until ?? Infinity, // arc-length without until: run to convergence
   // 'lsoda' defaults to odeint's tolerances, as the official experiments ran
   rtol: f.rtol ?? (f.method === 'lsoda' ? ODEINT_DEFAULT_TOLERANCE : FLOW_DEFAULT_RTOL),
   atol: f.atol ?? (f.method === 'lsoda' ? ODEINT_DEFAULT_TOLERANCE : FLOW_DEFAULT_ATOL),

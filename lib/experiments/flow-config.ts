@@ -15,6 +15,7 @@ import type { SequenceBatch } from '../backends/backend';
 import { type BackendChoice, getBackend } from '../backends/loader';
 import { buildSequences } from '../data';
 import { type FlowResult, type FlowStatus, type TrainedParameter, gradientFlow, outputTimes } from '../flow';
+import { type LargeKappaResult, gradientFlowLargeKappa } from '../flow-scaled';
 import { officialDiff, theorem1Init } from '../init';
 import { DiagonalSSM } from '../model';
 import type { GradientFlowConfig } from '../config/schema';
@@ -28,8 +29,11 @@ export interface FlowRunReport {
   extrapolationError: number;
   status: FlowStatus;
   message: string;
-  /** Flow time reached (t = flow.until when the run completed). */
+  /** Flow time reached (t = flow.until when the run completed; may be Infinity in float64
+   * for "arc-length" runs: see log10Time). */
   time: number;
+  /** log10 of the flow time reached. */
+  log10Time: number;
   /** Wall-clock seconds of the integration. */
   seconds: number;
   counters: { nfev: number; njev: number; nlu: number; nsteps: number; nrejected: number; restarts: number };
@@ -140,6 +144,7 @@ function report(seed: number, initial: DiagonalSSM, r: FlowResult, seconds: numb
     status: r.status,
     message: r.message,
     time: r.t,
+    log10Time: Math.log10(r.t),
     seconds,
     counters: { nfev: r.nfev, njev: r.njev, nlu: r.nlu, nsteps: r.nsteps, nrejected: r.nrejected, restarts: r.restarts },
     path,
@@ -163,6 +168,7 @@ export function summarize(runs: readonly FlowRunReport[]): FlowSummary {
 /** One seed. */
 async function runSeed(config: GradientFlowConfig, seed: number, options: FlowExperimentOptions): Promise<FlowRunReport> {
   const f = config.flow;
+  if (f.method === 'arc-length') return runLargeKappaSeed(config, seed, options);
   const flowOptions = {
     method: f.method,
     rtol: f.rtol,
@@ -199,6 +205,44 @@ async function runSeed(config: GradientFlowConfig, seed: number, options: FlowEx
     { ...flowOptions, train: config.student.train as TrainedParameter[], teacher: p.teacher, extrapolation: config.eval.extrapolation },
   );
   return report(seed, p.student, r, (performance.now() - start) / 1000, 'generic');
+}
+
+/** One seed by the large-κ flow (arc length, log-scale physical time; only a moves). */
+async function runLargeKappaSeed(config: GradientFlowConfig, seed: number, options: FlowExperimentOptions): Promise<FlowRunReport> {
+  const f = config.flow;
+  if (config.student.train.some((t) => t !== 'a')) {
+    throw new RangeError('Expected student.train ["a"] for flow.method "arc-length" (the large-κ flow trains a only)');
+  }
+  const p = flowProblem(config, seed, options.backend);
+  const start = performance.now();
+  const r: LargeKappaResult = await gradientFlowLargeKappa(
+    { student: p.student, inputs: p.inputs, targets: p.targets },
+    {
+      method: 'rosenbrock', rtol: f.rtol, atol: f.atol,
+      maxLog10Time: Number.isFinite(f.until) ? Math.log10(f.until) : Infinity,
+      ...(f.lossTol !== undefined ? { lossTol: f.lossTol } : {}),
+      ...(f.maxSteps !== undefined ? { maxSteps: f.maxSteps } : {}),
+      teacher: p.teacher, extrapolation: config.eval.extrapolation,
+      backend: options.backend, signal: options.signal,
+      onProgress: options.onProgress
+        ? (q) => options.onProgress!(seed, { t: 10 ** q.log10Time, loss: q.loss, steps: q.steps }) : undefined,
+      progressMs: 250,
+    },
+  );
+  return {
+    seed,
+    initial: p.student.toJSON(),
+    final: { a: list(r.final.a), b: list(r.final.b), c: list(r.final.c) },
+    trainLoss: r.trainLoss,
+    extrapolationError: r.finalExtrapolationError,
+    status: r.status as FlowStatus,
+    message: r.message,
+    time: 10 ** r.log10Time,
+    log10Time: r.log10Time,
+    seconds: (performance.now() - start) / 1000,
+    counters: { nfev: r.nfev, njev: r.njev, nlu: r.nlu, nsteps: r.nsteps, nrejected: r.nrejected, restarts: 0 },
+    path: 'generic',
+  };
 }
 
 /**
