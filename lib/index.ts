@@ -66,3 +66,9 @@ export type {
 } from './train';
 export { INIT_SEED_OFFSET, STANDALONE_CONFIGS, runStandalone, standaloneProblem } from './experiments/standalone';
 export type { StandaloneConfig, StandaloneRunOptions } from './experiments/standalone';
+export {
+  DYNAMICS_CONFIGS, PLOT_ROWS, RISE_THRESHOLD, dynamicsProblem, dynamicsSeries, plotSeries, riseEpochs, riseSummary, runDynamics,
+} from './experiments/dynamics';
+export type { DynamicsConfig, DynamicsPlotSeries, DynamicsRunOptions, DynamicsSeries, RiseSummary } from './experiments/dynamics';
+export { dynamicsFigureSpec, experimentFigures, renderSvg, theorem1FigureSpec, theorem1Series } from './plots';
+export type { Figure, FigureOptions, FlowSeries, VegaLiteSpec } from './plots';

@@ -1,6 +1,6 @@
 /**
  * `ssm-poison reproduce` end to end in child processes: the JSON document, the tables, the
- * files (results.json, results.csv), the published Theorem-1 means to 4 significant digits,
+ * files (results.json, results.csv, the figures; test/figures.test.ts checks their content), the published Theorem-1 means to 4 significant digits,
  * the poisoning contrast of the standalone experiment, bad arguments.
  */
 import assert from 'node:assert/strict';
@@ -62,7 +62,7 @@ describe('ssm-poison reproduce', () => {
       assert.deepEqual(e.summary.published, cfg.published);
       assert.ok(e.summary.poisonedWorseOnEverySeed);
     }
-    assert.deepEqual(doc.files, [path.join(out, 'results.json'), path.join(out, 'results.csv')]);
+    assert.deepEqual(doc.files, ['results.json', 'results.csv', 'theorem1_L7_d10.svg', 'theorem1_L9_d20.svg'].map((f) => path.join(out, f)));
     assert.deepEqual(JSON.parse(fs.readFileSync(doc.files[0], 'utf8')).experiments, doc.experiments);
     const csv = fs.readFileSync(doc.files[1], 'utf8').trim().split('\n');
     assert.equal(csv[0], 'experiment,seed,side,train_loss,extrapolation_error,test_error,status,stop_epoch,epochs,seconds');
@@ -70,7 +70,7 @@ describe('ssm-poison reproduce', () => {
     const first = csv[1].split(',');
     assert.equal(first[0], 'theorem1/L7_d10');
     assert.equal(Number(first[4]), doc.experiments[0].runs[0].clean.extrapolationError);
-    assert.deepEqual(fs.readdirSync(out).sort(), ['results.csv', 'results.json'], 'no temporary files left');
+    assert.deepEqual(fs.readdirSync(out).sort(), ['results.csv', 'results.json', 'theorem1_L7_d10.svg', 'theorem1_L9_d20.svg'], 'no temporary files left');
   });
 
   it('standalone: the table, poisoned worse than clean on every seed, progress on stderr', () => {
@@ -91,7 +91,7 @@ describe('ssm-poison reproduce', () => {
     const bad = run(['reproduce', 'fig9', '--out', path.join(dir, 'bad')]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stdout, '');
-    assert.match(bad.stderr, /theorem1, standalone, mlp, all for the experiment but received "fig9"/);
+    assert.match(bad.stderr, /theorem1, standalone, mlp, dynamics, all for the experiment but received "fig9"/);
     assert.equal(fs.existsSync(path.join(dir, 'bad')), false, 'nothing written');
     const both = run(['reproduce', '--quick', '--full']);
     assert.equal(both.code, 2);

@@ -47,12 +47,13 @@ Examples:
 
   program
     .command('reproduce')
-    .description("Reproduce the paper's experiments: Theorem 1 (gradient flow), the standalone SSM and the SSM in an MLP (gradient descent), each without and with special sequences; tables with the published values, results.json and results.csv.")
-    .argument('[experiment]', 'theorem1, standalone, mlp or all', 'all')
-    .option('--quick', 'both Theorem-1 configurations and the κ = 6 configurations of the others, every seed (the default)')
+    .description("Reproduce the paper's experiments: Theorem 1 (gradient flow), the standalone SSM and the SSM in an MLP (gradient descent), each without and with special sequences, and the training dynamics of Figs 2–8; tables with the published values, results.json, results.csv and SVG figures.")
+    .argument('[experiment]', 'theorem1, standalone, mlp, dynamics or all', 'all')
+    .option('--quick', 'both Theorem-1 configurations and the first (κ = 6) configuration of the others, every seed (the default)')
     .option('--full', 'every published configuration and seed (SPEC §8)')
     .option('--json', 'one JSON object on stdout: experiments (per seed clean and poisoned, summary, published values), files, backend')
-    .option('--out <dir>', 'directory for results.json and results.csv (default ./ssm-poison-results/<timestamp>)')
+    .option('--out <dir>', 'directory for results.json, results.csv and the figures (default ./ssm-poison-results/<timestamp>)')
+    .option('--no-figures', 'no SVG figures (dynamics_<config>.svg, theorem1_<config>.svg)')
     .option('--seed <n>', 'run this seed only in every experiment', (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an integer seed in [0, 4294967295]');
@@ -67,8 +68,9 @@ Exit codes: 0 done, 2 bad arguments, 130 interrupted (Ctrl-C; finished experimen
 Examples:
   $ ssm-poison reproduce
   $ ssm-poison reproduce theorem1 --json
+  $ ssm-poison reproduce dynamics --out figs/
   $ ssm-poison reproduce all --full --out results/`)
-    .action(async (which: string, opts: { full?: boolean; quick?: boolean; json?: boolean; out?: string; seed?: number; quiet?: boolean; backend?: BackendChoice }) => {
+    .action(async (which: string, opts: { full?: boolean; quick?: boolean; json?: boolean; out?: string; seed?: number; quiet?: boolean; figures?: boolean; backend?: BackendChoice }) => {
       if (opts.full && opts.quick) throw new UsageError('Expected one of --quick or --full, not both');
       process.exitCode = await reproduceCommand(which, opts);
     });

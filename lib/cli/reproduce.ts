@@ -1,11 +1,13 @@
 /**
- * `ssm-poison reproduce [theorem1|standalone|mlp|all]`: the paper's experiments (SPEC §8),
- * each without and with special sequences, per seed; a table per experiment with the
- * published values beside ours where the paper prints them; results.json and results.csv
- * in --out (written to a temporary name, then renamed: never half-written).
+ * `ssm-poison reproduce [theorem1|standalone|mlp|dynamics|all]`: the paper's experiments
+ * (SPEC §8), each without and with special sequences, per seed; a table per experiment with
+ * the published values beside ours where the paper prints them; results.json, results.csv
+ * and the SVG figures (dynamics: the largest |a_i|, effective rank and γ^(0) over the epochs;
+ * Theorem 1: the gradient flow over log time; not with --no-figures) in --out (each written
+ * to a temporary name, then renamed: never half-written).
  *
- * --quick (default): both Theorem-1 configurations and the first (κ = 6) standalone and
- * SSM-in-MLP configurations, every seed; --full: every published configuration.
+ * --quick (default): both Theorem-1 configurations and the first (κ = 6) standalone,
+ * SSM-in-MLP and dynamics configurations, every seed; --full: every published configuration.
  * stdout gets the result only; progress lines go to stderr (not with --json or --quiet).
  * Ctrl-C stops the running experiment and keeps what finished (exit code 130).
  */
@@ -14,6 +16,8 @@ import path from 'node:path';
 
 import { type BackendChoice, backendInfo } from '../backends/loader';
 import { EXPERIMENT_GROUPS, type ExperimentGroup, type ExperimentPlan, type ExperimentResult, THEOREM1_INTEGRATION, experimentPlans } from '../experiments/reproduce';
+import { RISE_THRESHOLD } from '../experiments/dynamics';
+import { experimentFigures } from '../plots';
 import { version } from '../version';
 import { INTERRUPTED_EXIT_CODE, toJson, UsageError, withInterrupt } from './io';
 
@@ -24,6 +28,8 @@ export interface ReproduceOptions {
   backend?: BackendChoice;
   seed?: number;
   quiet?: boolean;
+  /** false: no SVG figures (commander's --no-figures). */
+  figures?: boolean;
 }
 
 /** The experiments a selection runs. */
@@ -33,7 +39,7 @@ export function selectPlans(which: string, full: boolean): ExperimentPlan[] {
   }
   const plans = experimentPlans().filter((p) => which === 'all' || p.group === which);
   if (full) return plans;
-  // quick: both Theorem-1 configurations (seconds), the first of the others
+  // quick: both Theorem-1 configurations (seconds), the first of the others (dynamics: standalone_L6_d10)
   const seen = new Set<ExperimentGroup>();
   return plans.filter((p) => {
     if (p.group === 'theorem1') return true;
@@ -66,8 +72,19 @@ export function formatExperiment(e: ExperimentResult): string {
   if (s.published) rows.push(['paper', '≈ 0', g(s.published.clean, 6), '≈ 0', g(s.published.poisoned, 6), g(s.published.poisoned / s.published.clean, 3)]);
   const verdict = s.poisonedWorseOnEverySeed
     ? `special sequences raise the ${metric} on every seed (mean ×${g(s.ratio, 3)})`
-    : `special sequences raise the mean ${metric} ×${g(s.ratio, 3)}, not on every seed`;
-  return `${e.name}\n${pad(rows)}\n${verdict}\n`;
+    : s.ratio > 1 ? `special sequences raise the mean ${metric} ×${g(s.ratio, 3)}, not on every seed`
+      : `special sequences do not raise the mean ${metric} (×${g(s.ratio, 3)})`;
+  return `${e.name}\n${pad(rows)}\n${verdict}\n${(e.series ?? []).map(dynamicsLine).join('')}`;
+}
+
+/** How the largest |a_i| rose in one dynamics seed (RiseSummary, lib/experiments/dynamics.ts). */
+function dynamicsLine(x: NonNullable<ExperimentResult['series']>[number]): string {
+  const side = (r: typeof x.clean.rise) => {
+    const risen = `${r.risen} entr${r.risen === 1 ? 'y' : 'ies'} ≥ ${RISE_THRESHOLD}`;
+    const spread = r.riseSpread === null ? '' : `, rise-epoch spread ×${g(r.riseSpread, 3)}`;
+    return `${risen}${spread}, |a|(2)/|a|(1) ${g(r.secondToFirst, 2)} when |a|(1) is half-grown`;
+  };
+  return `seed ${x.seed} dynamics: without: ${side(x.clean.rise)}; with: ${side(x.poisoned.rise)}\n`;
 }
 
 const CSV_COLUMNS = ['experiment', 'seed', 'side', 'train_loss', 'extrapolation_error', 'test_error', 'status', 'stop_epoch', 'epochs', 'seconds'];
@@ -111,6 +128,7 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
   const results: ExperimentResult[] = [];
   const started = performance.now();
   let interrupted = false;
+  let figures: Awaited<ReturnType<typeof experimentFigures>> = [];
   await withInterrupt(async (signal) => {
     for (const plan of plans) {
       if (signal.aborted) break;
@@ -123,9 +141,13 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
       if (!options.json) process.stdout.write(`${formatExperiment(result)}\n`);
     }
     interrupted = signal.aborted;
+    if (options.figures !== false && !interrupted) {
+      figures = await experimentFigures(results, { backend, signal, onProgress: say });
+      interrupted = signal.aborted;
+    }
   });
   fs.mkdirSync(out, { recursive: true });
-  const files = [path.join(out, 'results.json'), path.join(out, 'results.csv')];
+  const files = [path.join(out, 'results.json'), path.join(out, 'results.csv'), ...figures.map((f) => path.join(out, f.file))];
   const info = { ...backendInfo(backend), version };
   const doc = {
     experiments: results, files, backend: info, interrupted,
@@ -134,6 +156,7 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
   };
   writeAtomic(files[0], `${toJson(doc)}\n`);
   writeAtomic(files[1], toCsv(results));
+  figures.forEach((f, k) => writeAtomic(files[2 + k], f.svg));
   if (options.json) process.stdout.write(`${toJson(doc)}\n`);
   else process.stdout.write(`${interrupted ? 'interrupted; ' : ''}${results.length} experiment(s) in ${doc.seconds.toFixed(1)} s; files: ${files.join(', ')}\n`);
   return interrupted ? INTERRUPTED_EXIT_CODE : 0;

@@ -2,17 +2,19 @@
  * The paper's experiments as one registry (SPEC §8): Theorem 1 (gradient flow), the
  * standalone SSM and the SSM inside an MLP (gradient descent), each without and with
  * special sequences, per seed, with summaries and the published values where the paper
- * prints them. `reproduce` runs a selection of them.
+ * prints them; and the dynamics runs behind Figs 2–8 (one seed each), whose logged curves
+ * come with the result (`series`) for the figures. `reproduce` runs a selection of them.
  */
 import type { BackendChoice } from '../backends/loader';
 import type { FlowStatus } from '../flow';
 import type { TrainRun, TrainStatus } from '../train';
+import { DYNAMICS_CONFIGS, type DynamicsConfig, type DynamicsPlotSeries, plotSeries, runDynamics } from './dynamics';
 import { SSM_IN_MLP_CONFIGS, type SsmInMlpConfig, runSsmInMlp } from './ssm-in-mlp';
 import { STANDALONE_CONFIGS, type StandaloneConfig, runStandalone } from './standalone';
 import { ODEINT_TOLERANCE, THEOREM1_CONFIGS, type Theorem1Config, runTheorem1 } from './theorem1';
 
-export type ExperimentGroup = 'theorem1' | 'standalone' | 'mlp';
-export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ['theorem1', 'standalone', 'mlp'];
+export type ExperimentGroup = 'theorem1' | 'standalone' | 'mlp' | 'dynamics';
+export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ['theorem1', 'standalone', 'mlp', 'dynamics'];
 
 /** One side (clean or poisoned) of one seed. */
 export interface SideResult {
@@ -45,8 +47,15 @@ export interface ExperimentResult {
   group: ExperimentGroup;
   /** The generalization metric compared: the extrapolation error, or the test error (MLP). */
   metric: 'extrapolationError' | 'testError';
-  config: Theorem1Config | StandaloneConfig | SsmInMlpConfig;
+  config: Theorem1Config | StandaloneConfig | SsmInMlpConfig | DynamicsConfig;
   runs: SeedResult[];
+  /**
+   * Dynamics experiments: per seed, the logged curves of both sides (epoch, the `tracked`
+   * largest |a_i|, effective rank, γ^(0), train loss, extrapolation error) — at most
+   * PLOT_ROWS rows each, evenly subsampled, cropped once a run that never reached eps has
+   * settled — and how the entries rose (RiseSummary). The figures are drawn from these.
+   */
+  series?: { seed: number; clean: DynamicsPlotSeries; poisoned: DynamicsPlotSeries }[];
   summary: {
     clean: SideSummary;
     poisoned: SideSummary;
@@ -127,7 +136,7 @@ function descentSide(r: TrainRun, seconds: number, withTest: boolean): SideResul
   };
 }
 
-function descentPlan<C extends StandaloneConfig | SsmInMlpConfig>(group: 'standalone' | 'mlp', config: C,
+function descentPlan<C extends StandaloneConfig | SsmInMlpConfig | DynamicsConfig>(group: 'standalone' | 'mlp' | 'dynamics', config: C,
   train: (config: C, poisoned: boolean, options: { backend?: BackendChoice; signal?: AbortSignal }, seeds: readonly number[]) => Promise<TrainRun[]>): ExperimentPlan {
   const name = `${group}/${config.name}`;
   return {
@@ -135,18 +144,22 @@ function descentPlan<C extends StandaloneConfig | SsmInMlpConfig>(group: 'standa
     async run(options) {
       const seeds = options.seeds ?? config.seeds;
       const side = async (poisoned: boolean) => {
-        options.onProgress?.(`${name} ${poisoned ? 'poisoned' : 'clean'} (${seeds.length} seeds in parallel)`);
+        options.onProgress?.(`${name} ${poisoned ? 'poisoned' : 'clean'} (${seeds.length} seed${seeds.length === 1 ? '' : 's in parallel'})`);
         const start = performance.now();
         const runs = await train(config, poisoned, { backend: options.backend, signal: options.signal }, seeds);
         const seconds = (performance.now() - start) / 1000;
-        return runs.map((r) => descentSide(r, seconds, group === 'mlp'));
+        return { sides: runs.map((r) => descentSide(r, seconds, group === 'mlp')), runs };
       };
       const clean = await side(false);
       const poisoned = await side(true);
-      const runs = seeds.map((seed, k) => ({ seed, clean: clean[k], poisoned: poisoned[k] }));
+      const runs = seeds.map((seed, k) => ({ seed, clean: clean.sides[k], poisoned: poisoned.sides[k] }));
+      const tracked = 'tracked' in config ? config.tracked : 0;
       return {
         name, group, metric: group === 'mlp' ? 'testError' : 'extrapolationError', config, runs,
         summary: summarize(group, runs, null),
+        ...(group === 'dynamics' ? {
+          series: seeds.map((seed, k) => ({ seed, clean: plotSeries(clean.runs[k], tracked), poisoned: plotSeries(poisoned.runs[k], tracked) })),
+        } : {}),
       };
     },
   };
@@ -158,6 +171,7 @@ export function experimentPlans(): ExperimentPlan[] {
     ...THEOREM1_CONFIGS.map(theorem1Plan),
     ...STANDALONE_CONFIGS.map((c) => descentPlan('standalone', c, runStandalone)),
     ...SSM_IN_MLP_CONFIGS.map((c) => descentPlan('mlp', c, runSsmInMlp)),
+    ...DYNAMICS_CONFIGS.map((c) => descentPlan('dynamics', c, runDynamics)),
   ];
 }
 

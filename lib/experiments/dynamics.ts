@@ -1,0 +1,246 @@
+/**
+ * The dynamics experiments of the paper (Figs 2–8; notebooks standalone_ssm_dynamics_experiments
+ * and the dim = 3 notebook; SPEC §8, fixtures/official-configs.json "dynamics"): one seed per
+ * configuration, trained by the official adaptive-LR gradient descent without and with special
+ * sequences, logging every 100 epochs the |a_i| sorted descending, the effective rank and
+ * γ^(0). Without special sequences the largest entries of |a| rise one at a time (greedy
+ * low-rank learning); with them they rise together.
+ *
+ * Differences from the standalone poisoning experiment: no warm init, a tiny tie-break
+ * (diff exponent 20), special sequences with Gaussian entries at positions [κ−2, κ) (both
+ * the last two positions), 5000 epochs after the stop, and for the dim-3 teacher B and C
+ * fixed to ones (fix_B_C) with the dim-3 tie-break of officialInit (a_3 = a_1 − 1.01·diff).
+ */
+import { buildSequences } from '../data';
+import { officialDiff, officialInit } from '../init';
+import { DiagonalSSM, teacherLabels } from '../model';
+import { type AsyncTrainOptions, type OptimizerOptions, type TrainRun, train } from '../train';
+import { INIT_SEED_OFFSET } from './standalone';
+
+export interface DynamicsConfig {
+  name: string;
+  length: number;
+  teacher: { a: number[]; b: number[]; c: number[] };
+  dim: number;
+  /** The one seed of the published figure (data; init draws use seed + INIT_SEED_OFFSET). */
+  seeds: readonly number[];
+  sdA: number;
+  sdBC: number;
+  diffExponent: number;
+  warmInit: number;
+  /** Set b and c to ones after every step (official fix_B_C). */
+  fixBC: boolean;
+  baseline: { count: number; positions: [number, number]; sd: number };
+  special: { count: number; positions: [number, number]; sd: number };
+  optimizer: OptimizerOptions;
+  eps: number;
+  maxEpochs: number;
+  epochsAfterStop: number;
+  logEvery: number;
+  extrapolation: { from: number; to: number };
+  /** How many of the largest |a_i| the figures follow. */
+  tracked: number;
+}
+
+const ADAPTIVE = (lr: number): OptimizerOptions => ({ kind: 'adaptive', lr, beta: 0.8, soft: 1e-6 });
+const ONE = { a: [1], b: [1], c: [1] };
+const COMMON = {
+  optimizer: ADAPTIVE(0.01), maxEpochs: 1_000_000, logEvery: 100, extrapolation: { from: 0, to: 39 }, tracked: 7,
+} as const;
+
+/** The three published configurations (official-configs.json, dynamics). */
+export const DYNAMICS_CONFIGS: readonly DynamicsConfig[] = [
+  {
+    ...COMMON, name: 'standalone_L6_d10', length: 6, teacher: ONE, dim: 10, seeds: [105], sdA: 0.01, sdBC: 0.01,
+    diffExponent: 20, warmInit: 0, fixBC: false, baseline: { count: 8, positions: [0, 2], sd: 1 },
+    special: { count: 10, positions: [4, 6], sd: 1 }, eps: 0.01, epochsAfterStop: 5000,
+  },
+  {
+    ...COMMON, name: 'standalone_L10_d20', length: 10, teacher: ONE, dim: 20, seeds: [4000], sdA: 0.001, sdBC: 0.05,
+    diffExponent: 20, warmInit: 0, fixBC: false, baseline: { count: 8, positions: [0, 7], sd: 1 },
+    special: { count: 10, positions: [8, 10], sd: 1 }, eps: 0.05, epochsAfterStop: 5000,
+  },
+  {
+    ...COMMON, name: 'dim3_L6_d10', length: 6, teacher: { a: [0.99, 0.8, 0.5], b: [1, 1, 1], c: [1, 1, 1] }, dim: 10,
+    seeds: [401], sdA: 0.01, sdBC: 0.01, diffExponent: 2, warmInit: 0, fixBC: true,
+    baseline: { count: 8, positions: [0, 2], sd: 1 }, special: { count: 10, positions: [4, 6], sd: 1 },
+    eps: 0.01, epochsAfterStop: 1500,
+  },
+];
+
+/** The training problem of one seed: official init (dim-3 tie-break for the dim-3 teacher), NumPy-exact data. */
+export function dynamicsProblem(config: DynamicsConfig, seed: number, poisoned: boolean) {
+  const teacher = new DiagonalSSM(config.teacher, 'teacher');
+  const data = buildSequences({
+    length: config.length, baseline: config.baseline, special: poisoned ? config.special : null, seed, rng: 'numpy',
+  });
+  const student = officialInit({
+    dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
+    warmInit: config.warmInit, teacherDim: teacher.dim, seed: (seed + INIT_SEED_OFFSET) % 2 ** 32,
+  });
+  return { student, inputs: data.inputs, targets: teacherLabels(teacher, data.inputs), teacher };
+}
+
+/** The logged curves of one run (one entry per logged epoch). */
+export interface DynamicsSeries {
+  epoch: number[];
+  /** absA[i][k]: the (i+1)-th largest |a| at epoch[k] (rank-major), the `tracked` largest. */
+  absA: number[][];
+  effectiveRank: number[];
+  gamma0: number[];
+  trainLoss: number[];
+  extrapolationError: number[];
+}
+
+/** The series of a run, keeping the `tracked` largest |a_i| (rank-major: absA[rank][row]). */
+export function dynamicsSeries(run: TrainRun, tracked: number): DynamicsSeries {
+  const n = run.log.epoch.length;
+  const width = n > 0 ? Math.min(tracked, run.log.absA[0].length) : 0;
+  return {
+    epoch: Array.from(run.log.epoch),
+    absA: Array.from({ length: width }, (_, i) => run.log.absA.map((row) => row[i])),
+    effectiveRank: Array.from(run.log.effectiveRank),
+    gamma0: run.log.gamma.map((g) => g[0]),
+    trainLoss: Array.from(run.log.trainLoss),
+    extrapolationError: Array.from(run.log.extrapolationError),
+  };
+}
+
+/** Every `step`-th row of a series (and always the last): for compact results.json. */
+export function subsampleSeries(s: DynamicsSeries, maxRows: number): DynamicsSeries {
+  const n = s.epoch.length;
+  if (n <= maxRows) return s;
+  const step = Math.ceil(n / maxRows);
+  const keep: number[] = [];
+  for (let k = 0; k < n; k += step) keep.push(k);
+  if (keep[keep.length - 1] !== n - 1) keep.push(n - 1);
+  const pick = (v: number[]) => keep.map((k) => v[k]);
+  return {
+    epoch: pick(s.epoch), absA: s.absA.map(pick), effectiveRank: pick(s.effectiveRank), gamma0: pick(s.gamma0),
+    trainLoss: pick(s.trainLoss), extrapolationError: pick(s.extrapolationError),
+  };
+}
+
+export type DynamicsRunOptions = Omit<AsyncTrainOptions, 'optimizer' | 'teacher' | 'extrapolation' | 'fixBC'>;
+
+/** All seeds of a configuration in one native call (students in parallel). */
+export async function runDynamics(config: DynamicsConfig, poisoned: boolean, options: DynamicsRunOptions = {},
+  seeds: readonly number[] = config.seeds): Promise<TrainRun[]> {
+  const problems = seeds.map((seed) => dynamicsProblem(config, seed, poisoned));
+  return train(problems.map(({ student, inputs, targets }) => ({ student, inputs, targets })), {
+    eps: config.eps, maxEpochs: config.maxEpochs, epochsAfterStop: config.epochsAfterStop, logEvery: config.logEvery,
+    ...options,
+    optimizer: config.optimizer, teacher: problems[0].teacher, extrapolation: config.extrapolation, fixBC: config.fixBC,
+  });
+}
+
+/** The curves of one run as reproduce keeps them for results.json and the figures. */
+export interface DynamicsPlotSeries extends DynamicsSeries {
+  status: TrainRun['status'];
+  stopEpoch: number | null;
+  /** Epochs run. */
+  epochs: number;
+  /** Rows logged in all; the series holds at most PLOT_ROWS of them, evenly spaced. */
+  rowsLogged: number;
+  /** The last epoch kept: the end of the run, or for a run that never reached eps and
+   * settled (loss and |a| unchanging), three times the epoch it settled at. */
+  horizonEpoch: number;
+  /** How the entries rose (riseSummary of the full series). */
+  rise: RiseSummary;
+}
+
+/** Rows kept per curve in results.json and the figures. */
+export const PLOT_ROWS = 400;
+
+/** The logged epoch after which the loss and the tracked |a_i| no longer change (to 1e−6 relative). */
+export function settledEpoch(s: DynamicsSeries): number {
+  const n = s.epoch.length;
+  if (n === 0) return 0;
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(Math.abs(y), 1e-12);
+  let k = n - 1;
+  while (k > 0 && close(s.trainLoss[k - 1], s.trainLoss[n - 1]) && s.absA.every((v) => close(v[k - 1], v[n - 1]))) k--;
+  return s.epoch[k];
+}
+
+/** A run's series cropped (runs that never reached eps, once settled) and subsampled to PLOT_ROWS. */
+export function plotSeries(run: TrainRun, tracked: number): DynamicsPlotSeries {
+  const full = dynamicsSeries(run, tracked);
+  const last = full.epoch.length > 0 ? full.epoch[full.epoch.length - 1] : 0;
+  const horizon = run.stopEpoch === null ? Math.min(last, Math.max(3 * settledEpoch(full), 20 * (full.epoch[1] ?? 1))) : last;
+  const n = full.epoch.findIndex((e) => e > horizon);
+  const crop = (v: number[]) => (n < 0 ? v : v.slice(0, n));
+  const cropped: DynamicsSeries = {
+    epoch: crop(full.epoch), absA: full.absA.map(crop), effectiveRank: crop(full.effectiveRank), gamma0: crop(full.gamma0),
+    trainLoss: crop(full.trainLoss), extrapolationError: crop(full.extrapolationError),
+  };
+  return {
+    ...subsampleSeries(cropped, PLOT_ROWS), status: run.status, stopEpoch: run.stopEpoch, epochs: run.epochs,
+    rowsLogged: full.epoch.length, horizonEpoch: cropped.epoch[cropped.epoch.length - 1] ?? 0,
+    rise: riseSummary(full, run.stopEpoch),
+  };
+}
+
+/**
+ * The epoch at which each tracked entry first reaches `fraction` of its value at the stop
+ * (the epoch whose train loss reached eps; the last logged row if none), by linear
+ * interpolation between logged rows — "when did entry i rise". NaN when it never does.
+ */
+export function riseEpochs(series: DynamicsSeries, stopEpoch: number | null, fraction = 0.5): number[] {
+  const { epoch } = series;
+  let ref = epoch.length - 1;
+  if (stopEpoch !== null) {
+    const k = epoch.findIndex((e) => e >= stopEpoch);
+    if (k >= 0) ref = k;
+  }
+  return series.absA.map((v) => {
+    const target = fraction * v[ref];
+    for (let k = 0; k <= ref; k++) {
+      if (v[k] >= target) {
+        if (k === 0) return epoch[0];
+        const t = (target - v[k - 1]) / (v[k] - v[k - 1]);
+        return epoch[k - 1] + t * (epoch[k] - epoch[k - 1]);
+      }
+    }
+    return NaN;
+  });
+}
+
+/** An entry "rises" when its value at the stop reaches this (10× the init scale sd_A = 0.01). */
+export const RISE_THRESHOLD = 0.1;
+
+/**
+ * Whether the largest |a_i| rise one at a time or together, in numbers. The reference row
+ * is the first logged at or after the stop (the last row if the run never reached eps).
+ *
+ * - `risen`: how many tracked entries reach RISE_THRESHOLD at the reference row;
+ * - `riseEpochs`: for those, the epoch each first reached half its reference value;
+ * - `riseSpread`: the latest over the earliest of the first three risen entries' rise
+ *   epochs (null with fewer than two risen): ≫ 1 one at a time, ≈ 1 together;
+ * - `secondToFirst`: |a|_(2) / |a|_(1) at the first logged row where |a|_(1) has reached half
+ *   its reference value: small when the first entry is learnt alone.
+ */
+export interface RiseSummary {
+  risen: number;
+  riseEpochs: number[];
+  riseSpread: number | null;
+  secondToFirst: number;
+}
+
+export function riseSummary(series: DynamicsSeries, stopEpoch: number | null): RiseSummary {
+  const { epoch, absA } = series;
+  let ref = epoch.length - 1;
+  if (stopEpoch !== null) {
+    const k = epoch.findIndex((e) => e >= stopEpoch);
+    if (k >= 0) ref = k;
+  }
+  const rises = riseEpochs(series, stopEpoch, 0.5);
+  const risenIdx = absA.map((v, i) => (v[ref] >= RISE_THRESHOLD ? i : -1)).filter((i) => i >= 0);
+  const first = risenIdx.slice(0, 3).map((i) => rises[i]);
+  const half = absA.length > 0 ? absA[0].findIndex((x) => x >= 0.5 * absA[0][ref]) : -1;
+  return {
+    risen: risenIdx.length,
+    riseEpochs: risenIdx.map((i) => rises[i]),
+    riseSpread: first.length >= 2 ? Math.max(...first) / Math.min(...first) : null,
+    secondToFirst: absA.length > 1 && half >= 0 ? absA[1][half] / absA[0][half] : NaN,
+  };
+}
