@@ -9,6 +9,9 @@ passed to odeint as Dfun (instead of LSODA's finite differences).
   Hessian  = (2/N) (diag((L-1)(L-2) a^(L-3) r_long) + (L-1)^2 u u^T + [poisoned] 1 1^T),
   u = a^(L-2); the ODE is da/dt = -grad L, its Jacobian -Hessian.
 
+Like the notebook (and ssm-poison), it computes the train loss and the extrapolation error
+at every output time — vectorized over all of them at once — and reports the last.
+
 Dfun changes LSODA's path (Jacobian evaluations instead of d extra f calls), so the
 results agree with the published ones to about LSODA's tolerance, not to the last digit.
 Prints ONE JSON line like official.py (plus LSODA's step and evaluation counts). Run:
@@ -53,12 +56,23 @@ def flow(L, poisoned):
     return f, jac
 
 
-def extrapolation_error(a, d, horizon=20):
-    """max_{j=0..20} |sum a^j - h*_j| / max_j |h*_j| (h*_0 = d, h*_j = 1)."""
-    h = (a[None, :] ** np.arange(horizon + 1)[:, None]).sum(axis=1)
+def logs(sol, L, d, poisoned, horizon=19):
+    """Train loss and extrapolation error (h_0 … h_19, as the notebook's j = 1 … 20) at every
+    output time at once: h_j(t) = sum_i a_i(t)^j by repeated products over all t; returns
+    those at the last time."""
+    top = max(horizon, L - 1)
+    h = np.empty((sol.shape[0], top + 1))
+    q = np.ones_like(sol)
+    for j in range(top + 1):
+        h[:, j] = q.sum(axis=1)
+        q = q * sol
+    train = (h[:, L - 1] - 1.0) ** 2
+    if poisoned:
+        train = (train + (h[:, 1] - 1.0) ** 2) / 2
     hstar = np.ones(horizon + 1)
     hstar[0] = d
-    return float(np.max(np.abs(h - hstar)) / np.max(np.abs(hstar)))
+    ext = np.max(np.abs(h[:, : horizon + 1] - hstar), axis=1) / np.max(hstar)
+    return float(train[-1]), float(ext[-1])
 
 
 def main():
@@ -73,7 +87,8 @@ def main():
         f, jac = flow(r["length"], r["poisoned"])
         t = np.linspace(0, r["until"], r["outputs"])
         sol, info = odeint(f, a0, t, Dfun=jac, rtol=1.49012e-8, atol=1.49012e-8, full_output=True)
-        errors.append(extrapolation_error(sol[-1], r["dim"]))
+        _train, ext = logs(sol, r["length"], r["dim"], r["poisoned"])
+        errors.append(ext)
         seconds.append(clock() - t0)
         counts.append({"nst": int(info["nst"][-1]), "nfe": int(info["nfe"][-1]), "nje": int(info["nje"][-1]),
                        "message": info["message"]})
