@@ -52,6 +52,19 @@ describe('ssm-poison eval', () => {
     });
   }
 
+  it('--backend wasm: the WebAssembly build gives the reference numbers too', function () {
+    if (!fs.existsSync(path.join(root, 'native', 'wasm', 'ssm_poison.wasm'))) this.skip();
+    const c = reference.cases[0];
+    const input = JSON.stringify({ model: c.model, inputs: c.inputs, targets: c.targets });
+    const r = run(['eval', '--hessian', '--backend', 'wasm'], input);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.backend.name, 'wasm');
+    assertClose(out.outputs, c.expected.outputs, 1e-10, 'outputs');
+    assertClose([out.loss], [c.expected.loss], 1e-10, 'loss');
+    assertClose(out.hessian.flat(), c.expected.hessian.flat(), 1e-10, 'hessian');
+  });
+
   it('reads standard input and labels with a teacher', () => {
     const c = reference.cases.find((x) => x.teacher) ?? reference.cases[0];
     const doc = { model: c.model, inputs: c.inputs, teacher: c.teacher ?? c.model };

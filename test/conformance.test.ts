@@ -11,8 +11,9 @@
  *      full recurrent-kernel gradient against a dense reference recurrence;
  *   2. the scan against the impulse form (SPEC §1);
  *   3. every kernel against the pure-TypeScript oracle (js), 1e−12 relative;
- *   4. (native backends) bad input rejected by the C++ checks with the right error class
- *      and a message naming the parameter, and the backend still correct afterwards.
+ *   4. (native and wasm backends) bad input rejected with the native binding's checks
+ *      (native/napi/args.cc; lib/backends/wasm.ts repeats them), the right error class and
+ *      a message naming the parameter, and the backend still correct afterwards.
  */
 import assert from 'node:assert/strict';
 
@@ -492,7 +493,8 @@ function oracleTests(backend: Backend, oracle: Backend): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// 4. Bad input at the backend level (the C++ checks of native/napi/args.cc, kernels.cc)
+// 4. Bad input at the backend level (the C++ checks of native/napi/args.cc, kernels.cc,
+//    mirrored for the WebAssembly build in lib/backends/wasm.ts)
 
 type ErrorClass = typeof TypeError | typeof RangeError;
 
@@ -520,7 +522,7 @@ function withFields<T extends object>(base: T, fields: Record<string, unknown>):
 }
 
 function badInputTests(backend: Backend, oracle: Backend): void {
-  describe('bad input is rejected by the C++ checks, and the backend still works', () => {
+  describe('bad input is rejected by the binding checks, and the backend still works', () => {
     const m: ModelBatch = {
       count: 2,
       dim: 2,
@@ -878,7 +880,7 @@ describe('backend conformance', () => {
       if (name !== 'js') {
         if (oracle) {
           oracleTests(backend, oracle);
-          if (name === 'native' || name === 'native-portable') badInputTests(backend, oracle);
+          badInputTests(backend, oracle);
         } else {
           it(`against js: skipped, the js oracle does not load: ${oracleError}`, function () {
             this.skip();

@@ -73,6 +73,8 @@ export interface BackendInfo {
   threads: number;
   /** Threads OpenBLAS uses for large products (1 without OpenBLAS). */
   blasThreads: number;
+  /** wasm only: whether the SIMD build (-msimd128) runs. */
+  simd?: boolean;
 }
 
 export interface Backend {

@@ -1,9 +1,9 @@
 /**
  * Picks the backend (DESIGN.md "Loader"): automatic mode tries the native addon
- * (OpenBLAS build, then the portable build); an explicitly requested backend that cannot
- * load throws one error listing every cause and the fixes. The pure-TypeScript backend
- * is used only when asked for. Fallbacks are silent except through
- * NODE_DEBUG=ssm-poison and backendInfo().
+ * (OpenBLAS build, then the portable build), then the WebAssembly build; an explicitly
+ * requested backend that cannot load throws one error listing every cause and the fixes.
+ * The pure-TypeScript backend is used only when asked for. Fallbacks are silent except
+ * through NODE_DEBUG=ssm-poison and backendInfo().
  */
 import { debuglog } from 'node:util';
 
@@ -11,6 +11,7 @@ import { SsmPoisonError } from '../errors';
 import type { Backend, BackendInfo, BackendName } from './backend';
 import { jsBackend } from './js';
 import { ADDON_FILES, createNativeBackend, loadAddon } from './native';
+import { createWasmBackend, WASM_FILES } from './wasm';
 
 const debug = debuglog('ssm-poison');
 
@@ -38,9 +39,9 @@ function tryLoad(name: BackendName): Backend | undefined {
     let backend: Backend;
     if (name === 'js') backend = jsBackend;
     else if (name === 'native' || name === 'native-portable') backend = createNativeBackend(name, loadAddon(name));
-    else throw new Error('the WebAssembly backend is not built yet in this version');
+    else backend = createWasmBackend();
     loaded.set(name, backend);
-    debug('loaded backend %s', name);
+    debug('loaded backend %s%s', name, name === 'wasm' ? (backend.info().simd ? ' (SIMD build)' : ' (build without SIMD)') : '');
     return backend;
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -60,7 +61,15 @@ function fixesFor(name: BackendName, message: string): string[] {
     if (/NODE_MODULE_VERSION|was compiled against a different Node/i.test(message)) {
       fixes.push('rebuild for this Node.js version: "npm rebuild ssm-poison"');
     }
-    if (/addons/i.test(message)) fixes.push('Node.js runs with --no-addons: use backend "js"');
+    if (/addons/i.test(message)) fixes.push('Node.js runs with --no-addons: use backend "wasm" or "js"');
+    return fixes;
+  }
+  if (name === 'wasm') {
+    const fixes = [];
+    if (/no such file|ENOENT/i.test(message)) {
+      fixes.push(`reinstall the package or rebuild the module: "npm run build:wasm" (needs clang, lld, wasi-libc, libc++-dev-wasm32, libclang-rt-dev-wasm32); expected file ${WASM_FILES.simd} or ${WASM_FILES.plain}`);
+    }
+    if (/not available|jitless/i.test(message)) fixes.push('run Node.js with WebAssembly enabled (without --jitless)');
     return fixes;
   }
   return [];
@@ -69,6 +78,9 @@ function fixesFor(name: BackendName, message: string): string[] {
 function loadFailure(tried: BackendName[]): SsmPoisonError {
   const lines = tried.map((name) => `  - ${name}: ${failures.get(name) ?? 'unknown error'}`);
   const fixes = [...new Set(tried.flatMap((name) => fixesFor(name, failures.get(name) ?? '')))];
+  if (!tried.includes('wasm')) {
+    fixes.push('select the WebAssembly build of the same core: { backend: "wasm" }, --backend wasm or SSM_POISON_BACKEND=wasm');
+  }
   fixes.push('select the pure-TypeScript backend: { backend: "js" }, --backend js or SSM_POISON_BACKEND=js');
   return new SsmPoisonError(
     `Could not load the ssm-poison backend${tried.length > 1 ? 's' : ''}:\n${lines.join('\n')}\n` +

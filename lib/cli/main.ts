@@ -142,6 +142,7 @@ Examples:
         `backend: ${info.name}`,
         `BLAS: ${info.blas}${info.openblas ? ' (OpenBLAS linked)' : ''}, ${info.blasThreads} BLAS thread(s)`,
         `threads for independent students: ${info.threads}`,
+        ...(info.simd === undefined ? [] : [`WebAssembly build: ${info.simd ? 'SIMD (-msimd128)' : 'without SIMD'}`]),
         ...info.loadErrors.map((e) => `not loaded: ${e.backend}: ${e.message}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

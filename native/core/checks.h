@@ -40,8 +40,11 @@ inline bool valid_sequences(const ssm_sequences* x) {
   return n > 0 && all_finite(x->x, n);
 }
 
+// Without C++ exceptions (the WebAssembly build: WASI has no unwinding) nothing can be
+// caught: a failed allocation traps, and the wasm glue reports it (lib/backends/wasm.ts).
 template <class Body>
 ssm_status guarded(Body&& body) noexcept {
+#if defined(__cpp_exceptions)
   try {
     return body();
   } catch (const std::bad_alloc&) {
@@ -49,6 +52,9 @@ ssm_status guarded(Body&& body) noexcept {
   } catch (...) {
     return SSM_E_INTERNAL;
   }
+#else
+  return body();
+#endif
 }
 
 }  // namespace ssm

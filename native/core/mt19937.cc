@@ -1,10 +1,15 @@
 // NumPy-compatible MT19937 (SPEC §3): np.random.seed(int) seeding (init_genrand),
 // random_sample's 53-bit doubles and the legacy polar Gaussian with its cached value.
 // Compiled with -ffp-contract=off so that no multiply-add is fused: the arithmetic must
-// round exactly as NumPy's does.
+// round exactly as NumPy's does. NumPy's Gaussians call the C library's log (glibc on
+// Linux); builds on another C library (WebAssembly) define SSM_GLIBC_LOG and take the port
+// of glibc's log in glibc_log.cc instead.
 #include <cmath>
 
 #include "ssm.h"
+#if defined(SSM_GLIBC_LOG)
+#include "glibc_log.h"
+#endif
 
 namespace {
 
@@ -55,7 +60,12 @@ double legacy_gauss(ssm_mt19937* st) {
     x2 = 2.0 * next_double(st) - 1.0;
     r2 = x1 * x1 + x2 * x2;
   } while (r2 >= 1.0 || r2 == 0.0);
-  const double f = std::sqrt(-2.0 * std::log(r2) / r2);  // polar Box–Muller
+#if defined(SSM_GLIBC_LOG)
+  const double log_r2 = ssm::glibc_log_fma(r2);
+#else
+  const double log_r2 = std::log(r2);
+#endif
+  const double f = std::sqrt(-2.0 * log_r2 / r2);  // polar Box–Muller
   st->gauss = f * x1;
   st->has_gauss = 1;
   return f * x2;

@@ -3,18 +3,24 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+
+#include "ssm.h"
+
+// SSM_SINGLE_THREAD (the WebAssembly build): no std::thread, parallel_for runs inline and
+// the thread count is always 1. Results do not depend on the thread count either way.
+#if !defined(SSM_SINGLE_THREAD)
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include "ssm.h"
+#endif
 
 namespace ssm {
 
 namespace {
 std::atomic<int> configured_threads{0};
 
+#if !defined(SSM_SINGLE_THREAD)
 int default_threads() {
   if (const char* env = std::getenv("SSM_POISON_THREADS")) {
     const int v = std::atoi(env);
@@ -26,7 +32,18 @@ int default_threads() {
 
 // Below this much work (≈ multiply-adds) a thread costs more than it saves.
 constexpr double kMinWorkPerThread = 2e5;
+#endif
 }  // namespace
+
+#if defined(SSM_SINGLE_THREAD)
+
+int student_threads() { return 1; }
+
+void parallel_for(int64_t count, double /*cost_per_item*/, const std::function<void(int64_t)>& body) {
+  for (int64_t i = 0; i < count; ++i) body(i);
+}
+
+#else
 
 int student_threads() {
   static const int fallback = default_threads();  // read once: the environment and the cores
@@ -66,6 +83,8 @@ void parallel_for(int64_t count, double cost_per_item, const std::function<void(
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
 }
+
+#endif
 
 }  // namespace ssm
 

@@ -58,7 +58,8 @@ class StudentRun {
         c_(cfg.students.c + s * d_, cfg.students.c + (s + 1) * d_),
         ga_(d_), gb_(d_), gc_(d_), poly_(d_), dpoly_(d_), hrev_(K_), erev_(K_), y_(N_), r_(N_),
         impulse_work_(impulse_work_size(d_)), poly_work_(e_polynomials_work_size(d_)),
-        ma_(d_), va_(d_), mb_(d_), vb_(d_), mc_(d_), vc_(d_), rows_(N_), sorted_(d_) {
+        ma_(d_), va_(d_), mb_(d_), vb_(d_), mc_(d_), vc_(d_), prev_a_(a_), prev_b_(b_), prev_c_(c_), rows_(N_),
+        sorted_(d_) {
     const int bits = cfg.train | (cfg.fix_bc ? SSM_TRAIN_B | SSM_TRAIN_C : 0);
     train_a_ = bits & SSM_TRAIN_A;
     train_b_ = bits & SSM_TRAIN_B;
@@ -87,6 +88,7 @@ class StudentRun {
   void run() {
     const int64_t max_epochs = cfg_.max_epochs;
     int64_t stop = -1, e = 0;
+    int64_t to_log = 0;  // epochs until the next log row: p % log_every == 0 without a division
     int status = SSM_TRAIN_MAX_EPOCHS;
     for (; e < max_epochs; ++e) {
       if (cfg_.abort && *cfg_.abort) {
@@ -105,13 +107,18 @@ class StudentRun {
       }
       const bool post = stop >= 0;
       const int64_t p = post ? e - stop - 1 : e;
-      if (p % cfg_.log_every == 0) log_row(e, loss, lr, gnorm, post);
+      if (to_log == 0) {
+        log_row(e, loss, lr, gnorm, post);
+        to_log = cfg_.log_every;
+      }
+      --to_log;
       if ((e & 1023) == 0) {
         epoch.store(e, std::memory_order_relaxed);
         last_loss.store(loss, std::memory_order_relaxed);
       }
       if (!post && loss <= cfg_.eps) {
         stop = e;
+        to_log = 0;  // the post-stop rows count from p = 0 (epoch stop + 1)
         out_->stop_epoch[s_] = e;
         if (cfg_.epochs_after_stop == 0) {
           ++e;
@@ -148,13 +155,24 @@ class StudentRun {
       }
     }
     double loss = 0.0;
-    if (mlp_) mlp_->zero_grad();
-    for (int64_t k = 0; k < nb; ++k) {
-      // with a head, r_k becomes ξ_k r_k (SPEC §2): ∂L/∂z_k = (2/nb) ξ_k r_k
-      const double y = mlp_ ? mlp_->forward(y_[k], k) : y_[k];
-      const double r = y - targets_[full ? k : rows_[k]];
-      loss += r * r;
-      r_[k] = mlp_ ? mlp_->backward(y_[k], k, r) : r;
+    if (mlp_) {
+      mlp_->zero_grad();
+      for (int64_t k = 0; k < nb; ++k) {
+        // with a head, r_k becomes ξ_k r_k (SPEC §2): ∂L/∂z_k = (2/nb) ξ_k r_k
+        const double y = mlp_->forward(y_[k], k);
+        const double r = y - targets_[full ? k : rows_[k]];
+        loss += r * r;
+        r_[k] = mlp_->backward(y_[k], k, r);
+      }
+    } else {
+      // No head: the same sums in a loop without calls, so loss stays in a register.
+      const double* y = y_.data();
+      double* res = r_.data();
+      for (int64_t k = 0; k < nb; ++k) {
+        const double r = y[k] - targets_[full ? k : rows_[k]];
+        loss += r * r;
+        res[k] = r;
+      }
     }
     loss /= static_cast<double>(nb);
     const double scale = 2.0 / static_cast<double>(nb);
@@ -167,11 +185,38 @@ class StudentRun {
     if (full && N_ * K_ >= 4096) {
       blas::gemm(true, false, K_, 1, N_, scale, x_, K_, r_.data(), 1, 0.0, erev_.data(), 1);
     } else {
-      std::fill(erev_.begin(), erev_.end(), 0.0);
-      for (int64_t k = 0; k < nb; ++k) {
-        const double* xn = x_ + rows_[k] * K_;
-        const double rk = scale * r_[k];
-        for (int64_t t = 0; t < K_; ++t) erev_[t] += rk * xn[t];
+      // e_t = Σ_k (scale·r_k) x_{k,t} over k ascending, accumulated in registers four t at a
+      // time (row by row into erev_ the sums waited on store-to-load forwarding); the same
+      // products added in the same order.
+      double* erev = erev_.data();
+      const double* res = r_.data();
+      const int64_t* rows = rows_.data();
+      int64_t t0 = 0;
+      for (; t0 + 4 <= K_; t0 += 4) {
+        double acc0 = 0.0, acc1 = 0.0, acc2 = 0.0, acc3 = 0.0;
+        for (int64_t k = 0; k < nb; ++k) {
+          const double rk = scale * res[k];
+          const double* xk = x_ + rows[k] * K_ + t0;
+          acc0 += rk * xk[0];
+          acc1 += rk * xk[1];
+          acc2 += rk * xk[2];
+          acc3 += rk * xk[3];
+        }
+        erev[t0] = acc0, erev[t0 + 1] = acc1, erev[t0 + 2] = acc2, erev[t0 + 3] = acc3;
+      }
+      const int64_t rest = K_ - t0;
+      if (rest > 0) {
+        double acc0 = 0.0, acc1 = 0.0, acc2 = 0.0;
+        for (int64_t k = 0; k < nb; ++k) {
+          const double rk = scale * res[k];
+          const double* xk = x_ + rows[k] * K_ + t0;
+          acc0 += rk * xk[0];
+          if (rest > 1) acc1 += rk * xk[1];
+          if (rest > 2) acc2 += rk * xk[2];
+        }
+        erev[t0] = acc0;
+        if (rest > 1) erev[t0 + 1] = acc1;
+        if (rest > 2) erev[t0 + 2] = acc2;
       }
     }
     // SPEC §2: ∂L/∂a_i = c_i b_i E'(a_i), ∂L/∂b_i = c_i E(a_i), ∂L/∂c_i = b_i E(a_i)
@@ -217,7 +262,6 @@ class StudentRun {
   double step(double& gnorm) {
     const ssm_optimizer& o = cfg_.optimizer;
     double lr = o.lr;
-    prev_a_ = a_, prev_b_ = b_, prev_c_ = c_;
     if (mlp_) prev_mlp_ = mlp_->weights();
     if (o.kind == SSM_OPT_ADAPTIVE) {
       // SPEC §5: g_t = β g_{t−1} + (1−β) Σ‖∇‖_F, lr_t = lr / (√(g_t / (1 − β^{t+1})) + soft)
@@ -226,31 +270,38 @@ class StudentRun {
       beta_power_ *= o.beta;
       lr = o.lr / (std::sqrt(g_avg_ / (1.0 - beta_power_)) + o.soft);
     }
+    // θ_e is kept in prev_*: a trained tensor's buffers are swapped and θ_{e+1} written from
+    // prev_* (no copy); an untrained tensor never changes, so prev_* holds it already.
+    if (train_a_) a_.swap(prev_a_);
+    if (train_b_) b_.swap(prev_b_);
+    if (train_c_) c_.swap(prev_c_);
     if (o.kind == SSM_OPT_ADAM) {
       // Keras: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g², θ ← θ − α m / (√v + ε),
       // α = lr √(1 − β2^t) / (1 − β1^t), t = step + 1
       beta1_power_ *= o.beta1;
       beta2_power_ *= o.beta2;
       const double alpha = o.lr * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_);
-      auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m,
-                      std::vector<double>& v) {
+      // w_new = w − α m / (√v + ε), from w (in place for the head, from prev_* for a, b, c)
+      auto adam = [&](std::vector<double>& out, const std::vector<double>& w, const std::vector<double>& g,
+                      std::vector<double>& m, std::vector<double>& v) {
         for (size_t i = 0; i < w.size(); ++i) {
           m[i] = o.beta1 * m[i] + (1.0 - o.beta1) * g[i];
           v[i] = o.beta2 * v[i] + (1.0 - o.beta2) * g[i] * g[i];
-          w[i] -= alpha * m[i] / (std::sqrt(v[i]) + o.epsilon);
+          out[i] = w[i] - alpha * m[i] / (std::sqrt(v[i]) + o.epsilon);
         }
       };
-      if (train_a_) adam(a_, ga_, ma_, va_);
-      if (train_b_) adam(b_, gb_, mb_, vb_);
-      if (train_c_) adam(c_, gc_, mc_, vc_);
-      if (train_mlp_) adam(mlp_->weights(), mlp_->grad(), mm_, mv_);
+      if (train_a_) adam(a_, prev_a_, ga_, ma_, va_);
+      if (train_b_) adam(b_, prev_b_, gb_, mb_, vb_);
+      if (train_c_) adam(c_, prev_c_, gc_, mc_, vc_);
+      if (train_mlp_) adam(mlp_->weights(), mlp_->weights(), mlp_->grad(), mm_, mv_);
       lr = alpha;
     } else {
-      for (int64_t i = 0; i < d_; ++i) {
-        if (train_a_) a_[i] -= lr * ga_[i];
-        if (train_b_) b_[i] -= lr * gb_[i];
-        if (train_c_) c_[i] -= lr * gc_[i];
-      }
+      if (train_a_)
+        for (int64_t i = 0; i < d_; ++i) a_[i] = prev_a_[i] - lr * ga_[i];
+      if (train_b_)
+        for (int64_t i = 0; i < d_; ++i) b_[i] = prev_b_[i] - lr * gb_[i];
+      if (train_c_)
+        for (int64_t i = 0; i < d_; ++i) c_[i] = prev_c_[i] - lr * gc_[i];
       if (train_mlp_) {
         std::vector<double>& w = mlp_->weights();
         const std::vector<double>& g = mlp_->grad();
