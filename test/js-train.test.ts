@@ -13,21 +13,13 @@ import { STANDALONE_CONFIGS, standaloneProblem } from '../lib/experiments/standa
 import { DiagonalSSM, teacherLabels } from '../lib/model';
 import { type OptimizerOptions, trainSync } from '../lib/train';
 import { forEachAddon } from './helpers/addons';
+import { lcg, maxEntryRelative } from './helpers/close';
 
 const TOLERANCE = 1e-10;
 
 /** max_i |got_i − want_i| / max(|want_i|, 1e−12). */
-function maxRel(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-12));
-  return worst;
-}
+const maxRel = maxEntryRelative;
 
-function lcg(seed: number) {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
 
 /**
  * κ, d, N random: inputs U(−0.5, 0.5), labels of a 2-dimensional teacher, a student with

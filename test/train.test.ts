@@ -15,19 +15,12 @@ import { DiagonalSSM, evaluate, teacherLabels } from '../lib/model';
 import { type TrainOptions, type TrainProblem, kernelGradNormFast, mlpPredict, mlpSize, officialTeacherMlp, train, trainSync } from '../lib/train';
 import { SSM_IN_MLP_CONFIGS, ssmInMlpProblem } from '../lib/experiments/ssm-in-mlp';
 import { type AddonName, forEachAddon } from './helpers/addons';
+import { lcg, maxEntryRelative } from './helpers/close';
 
 
 const rel = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-300);
-const maxRel = (got: ArrayLike<number>, want: ArrayLike<number>) => {
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-12));
-  return worst;
-};
+const maxRel = maxEntryRelative;
 
-function lcg(seed: number) {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
 
 const TEACHER = new DiagonalSSM({ a: [0.9, 0.4], b: [1, 0.5], c: [1, 0.8] });
 

@@ -67,3 +67,17 @@ export function assertClose(
     );
   }
 }
+
+/** Entry-wise relative error max_i |got_i − want_i| / max(|want_i|, 1e−12). */
+export function maxEntryRelative(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  assert.equal(got.length, want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-12));
+  return worst;
+}
+
+/** A small seeded generator of numbers in (0, 1) for test data (Park–Miller). */
+export function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
