@@ -6,7 +6,7 @@
  */
 import type { SequenceBatch } from './backends/backend';
 import { type BackendChoice } from './backends/loader';
-import { requireNativeAddon, type Addon } from './backends/native';
+import { type Addon, type NativeOdeOptions, type NativeProblemFields, requireNativeAddon } from './backends/native';
 import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import {
@@ -128,25 +128,9 @@ const OPTION_KEYS = [
 ] as const;
 
 /** The raw config the addon reads (native/napi/flow.cc). */
-interface NativeFlowConfig {
-  dim: number;
-  count: number;
-  length: number;
-  a: Float64Array;
-  b: Float64Array;
-  c: Float64Array;
-  x: Float64Array;
-  targets: Float64Array;
+interface NativeFlowConfig extends NativeProblemFields {
   train: number;
-  teacherA?: Float64Array;
-  teacherB?: Float64Array;
-  teacherC?: Float64Array;
-  extFrom?: number;
-  extTo?: number;
-  ode: {
-    method: number; rtol: number; atol: number; firstStep: number; maxStep: number; maxSteps: number;
-    firstOutput: number;
-  };
+  ode: NativeOdeOptions;
   until: number;
   lossTol: number;
   gradTol: number;

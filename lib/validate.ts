@@ -37,7 +37,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelled keys. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0];

@@ -54,8 +54,9 @@ export interface ScaledFlowProgress {
   steps: number;
 }
 
-/** The config the addon's gradientFlowScaled reads (native/core/ssm.h ssm_flow_scaled_config). */
-export interface NativeScaledFlowConfig {
+/** One student, its data and the optional teacher, as the addon's run configs carry them
+ * (native/napi/config_fields.h: StudentData, read_teacher). */
+export interface NativeProblemFields {
   dim: number;
   count: number;
   length: number;
@@ -69,6 +70,10 @@ export interface NativeScaledFlowConfig {
   teacherC?: Float64Array;
   extFrom?: number;
   extTo?: number;
+}
+
+/** The config the addon's gradientFlowScaled reads (native/core/ssm.h ssm_flow_scaled_config). */
+export interface NativeScaledFlowConfig extends NativeProblemFields {
   ode: NativeOdeOptions;
   lossTol: number;
   gradTol: number;

@@ -13,6 +13,7 @@ import { z } from 'zod';
 
 import { SsmPoisonError } from '../errors';
 import { officialDiff } from '../init';
+import { distance } from '../validate';
 
 /** SciPy odeint's default rtol = atol: what the official Theorem-1 notebook used. */
 export const ODEINT_DEFAULT_TOLERANCE = 1.49012e-8;
@@ -48,20 +49,6 @@ function literalChoice<const T extends [string, ...string[]]>(values: T) {
   return z.enum(values, { errorMap: () => ({ message: what }) });
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
 
 /** An object that accepts only the keys of `shape`; an unknown key is an error naming it. */
 function strictObject<T extends z.ZodRawShape>(shape: T, what = 'an object') {

@@ -11,33 +11,12 @@
  * the last two positions), 5000 epochs after the stop, and for the dim-3 teacher B and C
  * fixed to ones (fix_B_C) with the dim-3 tie-break of officialInit (a_3 = a_1 − 1.01·diff).
  */
-import { buildSequences } from '../data';
-import { officialDiff, officialInit } from '../init';
-import { DiagonalSSM, teacherLabels } from '../model';
 import { type AsyncTrainOptions, type OptimizerOptions, type TrainRun, train } from '../train';
-import { INIT_SEED_OFFSET } from './standalone';
+import { type StandaloneConfig, standaloneProblem } from './standalone';
 
-export interface DynamicsConfig {
-  name: string;
-  length: number;
-  teacher: { a: number[]; b: number[]; c: number[] };
-  dim: number;
-  /** The one seed of the published figure (data; init draws use seed + INIT_SEED_OFFSET). */
-  seeds: readonly number[];
-  sdA: number;
-  sdBC: number;
-  diffExponent: number;
-  warmInit: number;
+export interface DynamicsConfig extends StandaloneConfig {
   /** Set b and c to ones after every step (official fix_B_C). */
   fixBC: boolean;
-  baseline: { count: number; positions: [number, number]; sd: number };
-  special: { count: number; positions: [number, number]; sd: number };
-  optimizer: OptimizerOptions;
-  eps: number;
-  maxEpochs: number;
-  epochsAfterStop: number;
-  logEvery: number;
-  extrapolation: { from: number; to: number };
   /** How many of the largest |a_i| the figures follow. */
   tracked: number;
 }
@@ -69,17 +48,8 @@ export const DYNAMICS_CONFIGS: readonly DynamicsConfig[] = [
 ];
 
 /** The training problem of one seed: official init (dim-3 tie-break for the dim-3 teacher), NumPy-exact data. */
-export function dynamicsProblem(config: DynamicsConfig, seed: number, poisoned: boolean) {
-  const teacher = new DiagonalSSM(config.teacher, 'teacher');
-  const data = buildSequences({
-    length: config.length, baseline: config.baseline, special: poisoned ? config.special : null, seed, rng: 'numpy',
-  });
-  const student = officialInit({
-    dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
-    warmInit: config.warmInit, teacherDim: teacher.dim, seed: (seed + INIT_SEED_OFFSET) % 2 ** 32,
-  });
-  return { student, inputs: data.inputs, targets: teacherLabels(teacher, data.inputs), teacher };
-}
+/** One seed's problem: the standalone experiment's (official init, NumPy-exact data, teacher labels). */
+export const dynamicsProblem = (config: DynamicsConfig, seed: number, poisoned: boolean) => standaloneProblem(config, seed, poisoned);
 
 /** The logged curves of one run (one entry per logged epoch). */
 export interface DynamicsSeries {
