@@ -51,7 +51,7 @@ export interface TrainOptions {
   train?: readonly ('a' | 'b' | 'c' | 'mlp')[];
   /** An MLP head after the SSM; each problem then gives its mlpWeights. */
   mlp?: MlpShape;
-  /** Set b and c to ones after every step (official fix_B_C; they still count as trained tensors). */
+  /** Set b and c to ones at the end of every epoch (official fix_B_C; they still count as trained tensors). */
   fixBC?: boolean;
   /** Minibatch size (default: full batch); rows shuffled every epoch with batchSeed. */
   batchSize?: number;
@@ -77,7 +77,8 @@ export interface AsyncTrainOptions extends TrainOptions {
   progressMs?: number;
 }
 
-/** One logged epoch: the state θ_e at its start and the step taken from it. */
+/** One logged epoch e: the state θ_{e+1} it ends with (as the official LoggingCallback logs
+ * it) and the step that produced it. */
 export interface TrainLogRow {
   epoch: number;
   trainLoss: number;
@@ -110,10 +111,11 @@ export interface TrainRun {
   status: TrainStatus;
   /** Epochs run. */
   epochs: number;
-  /** The epoch whose loss reached eps (null: never). */
+  /** The epoch after whose step the train loss reached eps (null: never), as the official
+   * StoppingCallback tests it. */
   stopEpoch: number | null;
-  /** Where a non-finite loss or parameter appeared (null unless diverged); final holds
-   * the last finite parameters then. */
+  /** The epoch whose step produced a non-finite loss or parameter (null unless diverged;
+   * 0 also when the initial loss is not finite); final holds the last finite parameters. */
   divergedEpoch: number | null;
   final: {
     a: Float64Array; b: Float64Array; c: Float64Array; mlp?: Float64Array;

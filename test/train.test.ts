@@ -229,9 +229,14 @@ function tests(backend: AddonName): void {
       // the loss of the stop epoch reached eps, the one before did not (rows at multiples of 20)
       const k = before.length - 1;
       assert.ok(run.log.trainLoss[k] > 1e-3 || before[k] === stop);
-      // a row describes θ_e: its loss, γ and |a| agree with the engine at the logged epoch's parameters
+      // the stop epoch is the one after whose step the loss reached eps (official StoppingCallback)
+      const [toStop] = trainSync([p], { ...base({ optimizer: { kind: 'adaptive', lr: 0.01 } }), maxEpochs: stop + 1 });
+      const [beforeStop] = trainSync([p], { ...base({ optimizer: { kind: 'adaptive', lr: 0.01 } }), maxEpochs: stop });
+      assert.ok(toStop.final.trainLoss <= 1e-3 && beforeStop.final.trainLoss > 1e-3, `${toStop.final.trainLoss} ${beforeStop.final.trainLoss}`);
+      // a row at epoch e describes θ_{e+1}, what the epoch ends with (official LoggingCallback):
+      // its loss, γ and |a| agree with the engine at the parameters after e + 1 epochs
       const [again] = trainSync([p], { ...base({ optimizer: { kind: 'adaptive', lr: 0.01 } }), maxEpochs: 40, logEvery: 20, teacher: TEACHER, extrapolation: { from: 0, to: 20 } });
-      const [upTo] = trainSync([p], { ...base({ optimizer: { kind: 'adaptive', lr: 0.01 } }), maxEpochs: 20 });
+      const [upTo] = trainSync([p], { ...base({ optimizer: { kind: 'adaptive', lr: 0.01 } }), maxEpochs: 21 });
       const ev = evaluate(new DiagonalSSM({ a: upTo.final.a, b: upTo.final.b, c: upTo.final.c }), p.inputs, p.targets, { gamma: true });
       assert.ok(rel(again.log.trainLoss[1], ev.loss) < 1e-12, `${again.log.trainLoss[1]} vs ${ev.loss}`);
       assert.ok(maxRel(again.log.gamma[1], ev.gamma!) < 1e-10);

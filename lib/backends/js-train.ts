@@ -11,9 +11,9 @@
  * fused multiply-adds. Written for V8: every buffer is a Float64Array allocated once per
  * call, nothing is allocated inside the epoch loop, powers by running products (Horner).
  *
- * Epoch e evaluates the loss and gradient at θ_e and steps to θ_{e+1}; log rows
- * (every logEvery epochs, and after the eps stop at p = e − s − 1 like train.cc) hold
- * the loss at θ_e.
+ * Epoch e steps from θ_e to θ_{e+1}, then (like the official callbacks and train.cc)
+ * tests the loss of θ_{e+1} against eps and logs it (every logEvery epochs, and after the
+ * eps stop at p = e − s − 1); the gradient evaluated there is the next epoch's.
  */
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from '../model';
 import type { OptimizerOptions, TrainStatus } from '../train';
@@ -30,11 +30,11 @@ export interface JsTrainOptions {
   optimizer: OptimizerOptions;
   /** Which parameters move (default a, b, c). */
   train?: readonly ('a' | 'b' | 'c')[];
-  /** Set b and c to ones after every step (they still count as trained tensors). */
+  /** Set b and c to ones at the end of every epoch (they still count as trained tensors). */
   fixBC?: boolean;
   /** Cap on all epochs (required). */
   maxEpochs: number;
-  /** Stop once an epoch's train loss is ≤ eps (default 0: only maxEpochs stops). */
+  /** Stop once the train loss after an epoch's step is ≤ eps (default 0: only maxEpochs stops). */
   eps?: number;
   epochsAfterStop?: number;
   /** Log the train loss every this many epochs (default 100). */
@@ -49,7 +49,7 @@ export interface JsTrainRun {
   stopEpoch: number | null;
   divergedEpoch: number | null;
   final: { a: Float64Array; b: Float64Array; c: Float64Array; trainLoss: number };
-  /** The logged epochs and their train losses (at θ_e). */
+  /** The logged epochs and their train losses (at θ_{e+1}, what the epoch ends with). */
   logEpoch: number[];
   trainLoss: number[];
 }
@@ -144,10 +144,10 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
   const ma = new Float64Array(d), va = new Float64Array(d), mb = new Float64Array(d), vb = new Float64Array(d);
   const mc = new Float64Array(d), vc = new Float64Array(d);
   const scale = 2 / N;
-  let gAvg = 0, betaPower = 1, beta1Power = 1, beta2Power = 1, steps = 0;
+  let gAvg = 0, betaPower = 1, beta1Power = 1, beta2Power = 1;
 
-  // Loss at (a, b, c); ∇ into ga/gb/gc, E(a_i) and E'(a_i) into poly/dpoly, e reversed in erev.
-  const gradient = (): number => {
+  // Loss at (a, b, c), residuals into r.
+  const residuals = (): number => {
     // hrev[K−1−l] = h_l = Σ_i c_i b_i a_i^l
     hrev.fill(0);
     for (let i = 0; i < d; i++) {
@@ -159,7 +159,6 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
       }
     }
     let loss = 0;
-    erev.fill(0);
     for (let n = 0, row = 0; n < N; n++, row += K) {
       let y = 0;
       for (let t = 0; t < K; t++) y += x[row + t] * hrev[t];
@@ -167,6 +166,13 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
       loss += rn * rn;
       r[n] = rn;
     }
+    return loss / N;
+  };
+
+  // Loss at (a, b, c); ∇ into ga/gb/gc, E(a_i) and E'(a_i) into poly/dpoly, e reversed in erev.
+  const gradient = (): number => {
+    const loss = residuals();
+    erev.fill(0);
     for (let n = 0, row = 0; n < N; n++, row += K) {
       const rk = scale * r[n];
       for (let t = 0; t < K; t++) erev[t] += rk * x[row + t];
@@ -208,7 +214,7 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
       gb[j] = c[j] * p + wd * b[j];
       gc[j] = b[j] * p + wd * c[j];
     }
-    return loss / N;
+    return loss;
   };
 
   // ‖∂L/∂A‖_F of the full d×d recurrent kernel (kernel_norm.cc): divided differences of E,
@@ -308,29 +314,39 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
       if (trainB) for (let i = 0; i < d; i++) bPrev[i] = b[i] - lr * gb[i];
       if (trainC) for (let i = 0; i < d; i++) cPrev[i] = c[i] - lr * gc[i];
     }
-    if (fixBC) {
-      bPrev.fill(1);
-      cPrev.fill(1);
-    }
     let t: Float64Array;
     if (trainA) t = a, a = aPrev, aPrev = t;
     if (trainB) t = b, b = bPrev, bPrev = t;
     if (trainC) t = c, c = cPrev, cPrev = t;
-    steps++;
   };
 
   const logEpoch: number[] = [];
   const trainLoss: number[] = [];
   let status: TrainStatus = 'max-epochs';
   let stop = -1, diverged = -1, e = 0;
-  for (; e < maxEpochs; e++) {
-    const loss = gradient();
-    if (Number.isFinite(loss)) step();
+  let loss = gradient(); // L(θ_0) and the gradient epoch 0 steps with
+  const finiteStart = Number.isFinite(loss) && allFinite(a, d) && allFinite(b, d) && allFinite(c, d);
+  if (!finiteStart) {
+    status = 'diverged';
+    diverged = 0;
+  }
+  for (; finiteStart && e < maxEpochs; e++) {
+    step();
+    // the official callbacks at the epoch's end: the stop test sees the loss before the
+    // fix_B_C reset, the log the parameters after it
+    let stopLoss = NaN;
+    if (fixBC) {
+      stopLoss = residuals();
+      b.fill(1);
+      c.fill(1);
+    }
+    loss = gradient();
+    if (!fixBC) stopLoss = loss;
     if (!(Number.isFinite(loss) && allFinite(a, d) && allFinite(b, d) && allFinite(c, d))) {
       status = 'diverged';
       diverged = e;
       // back to θ_e, the last finite parameters
-      if (steps > 0 && !(allFinite(a, d) && allFinite(b, d) && allFinite(c, d))) {
+      if (!(allFinite(a, d) && allFinite(b, d) && allFinite(c, d))) {
         let t: Float64Array;
         if (trainA) t = a, a = aPrev, aPrev = t;
         if (trainB) t = b, b = bPrev, bPrev = t;
@@ -344,7 +360,7 @@ export function trainJs(problem: JsTrainProblem, options: JsTrainOptions): JsTra
       logEpoch.push(e);
       trainLoss.push(loss);
     }
-    if (!post && loss <= eps) {
+    if (!post && stopLoss <= eps) {
       stop = e;
       if (after === 0) {
         e++;

@@ -51,11 +51,11 @@ typedef struct ssm_train_config {
   const double* x;         /* S×N×κ: every student's own training sequences */
   const double* targets;   /* S×N */
   int train;               /* SSM_TRAIN_* bits (at least one) */
-  int fix_bc;              /* b and c set to ones after every step (official fix_B_C) */
+  int fix_bc;              /* b and c set to ones at the end of every epoch (official fix_B_C) */
   ssm_optimizer optimizer;
   int64_t batch_size;      /* 0 or ≥ N: full batch; else minibatch SGD (rows shuffled per epoch) */
   uint32_t batch_seed;     /* seeds the minibatch shuffles (MT19937) */
-  double eps;              /* stop threshold on the epoch's train loss */
+  double eps;              /* stop threshold on the train loss after an epoch's step */
   int64_t max_epochs;      /* ≥ 1, caps every epoch including those after the stop */
   int64_t epochs_after_stop;
   int64_t log_every;       /* ≥ 1 */
@@ -80,19 +80,19 @@ typedef struct ssm_train_output {
   double* final_test_error;  /* S (with a test set) */
   int* status;               /* S: ssm_train_status */
   int64_t* epochs;           /* S: epochs run */
-  int64_t* stop_epoch;       /* S: the epoch whose loss reached eps (−1: never) */
+  int64_t* stop_epoch;       /* S: the epoch after whose step the loss reached eps (−1: never) */
   int64_t* diverged_epoch;   /* S: −1 unless diverged */
   int64_t* log_count;        /* S: rows written */
   int64_t* logs_dropped;     /* S */
   int64_t* reported;         /* S: the row the official code reports (the last log row of
                                 the post-stop phase; −1 when there is none) */
   int64_t* log_epoch;        /* S×M */
-  double* log_loss;          /* S×M: the epoch's train loss (before its step) */
+  double* log_loss;          /* S×M: train loss of the parameters the epoch ends with */
   double* log_ext_error;     /* S×M */
   double* log_abs_a;         /* S×M×d: |a| sorted descending */
   double* log_eff_rank;      /* S×M */
   double* log_gamma;         /* S×M×(κ−1) */
-  double* log_lr;            /* S×M: the learning rate of the epoch's step */
+  double* log_lr;            /* S×M: the learning rate of the epoch's (last) step */
   double* log_grad_norm;     /* S×M: the adaptive rule's sum of Frobenius norms */
   double* log_test_error;    /* S×M (with a test set) */
 } ssm_train_output;

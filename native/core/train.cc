@@ -2,10 +2,13 @@
 // students in parallel. One epoch = one pass over the student's N sequences (one step at
 // full batch, ⌈N/B⌉ steps with minibatches).
 //
-// Epoch e starts from θ_e: the loss and gradient are evaluated there, the optimizer steps
-// to θ_{e+1}. Logged rows describe θ_e (its loss, extrapolation error, |a|, rank, γ) and
-// the learning rate of the step taken from it. When the epoch's loss reaches eps (epoch
-// s), epochs_after_stop more run; the post-stop rows are logged at p = 0, log_every, …
+// Epoch e steps from θ_e to θ_{e+1}; then, as the official Keras callbacks do at the end of
+// an epoch (common/callbacks.py), the loss of θ_{e+1} is tested against eps (before the
+// fix_B_C reset), B and C are reset (fix_B_C), and a logged row describes θ_{e+1} (its
+// loss, extrapolation error, |a|, rank, γ) with the learning rate of the step that made it.
+// The gradient evaluated for that loss is the one epoch e+1 steps with, so full-batch
+// training still costs one evaluation per epoch. When the loss reaches eps after epoch s,
+// epochs_after_stop more run; the post-stop rows are logged at p = 0, log_every, …
 // (p = e − s − 1), and the last of them is what the official code reports.
 #include <algorithm>
 #include <atomic>
@@ -90,15 +93,21 @@ class StudentRun {
     int64_t stop = -1, e = 0;
     int64_t to_log = 0;  // epochs until the next log row: p % log_every == 0 without a division
     int status = SSM_TRAIN_MAX_EPOCHS;
-    for (; e < max_epochs; ++e) {
+    // L(θ_0) and its gradient, which epoch 0 steps from (full batch).
+    double loss = gradient(N_);
+    const bool finite_start = std::isfinite(loss) && parameters_finite();
+    if (!finite_start) {
+      status = SSM_TRAIN_DIVERGED;
+      out_->diverged_epoch[s_] = 0;
+    }
+    for (; finite_start && e < max_epochs; ++e) {
       if (cfg_.abort && *cfg_.abort) {
         status = SSM_TRAIN_ABORTED;
         break;
       }
-      double lr = 0.0, gnorm = 0.0;
-      const double loss = batch_ == N_ ? full_batch_epoch(lr, gnorm) : minibatch_epoch(lr, gnorm);
-      const bool finite = std::isfinite(loss) && parameters_finite();
-      if (!finite) {
+      double lr = 0.0, gnorm = 0.0, stop_loss = NAN;
+      loss = batch_ == N_ ? full_batch_epoch(lr, gnorm, stop_loss) : minibatch_epoch(lr, gnorm, stop_loss);
+      if (!std::isfinite(loss) || !parameters_finite()) {
         status = SSM_TRAIN_DIVERGED;
         out_->diverged_epoch[s_] = e;
         // back to the last finite parameters (before the step that produced non-finite ones)
@@ -116,7 +125,7 @@ class StudentRun {
         epoch.store(e, std::memory_order_relaxed);
         last_loss.store(loss, std::memory_order_relaxed);
       }
-      if (!post && loss <= cfg_.eps) {
+      if (!post && stop_loss <= cfg_.eps) {
         stop = e;
         to_log = 0;  // the post-stop rows count from p = 0 (epoch stop + 1)
         out_->stop_epoch[s_] = e;
@@ -308,39 +317,65 @@ class StudentRun {
         for (size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
       }
     }
-    if (cfg_.fix_bc) {
-      std::fill(b_.begin(), b_.end(), 1.0);
-      std::fill(c_.begin(), c_.end(), 1.0);
-    }
     ++steps_;
     return lr;
   }
 
-  double full_batch_epoch(double& lr, double& gnorm) {
+  // Epoch e at full batch: the step from θ_e (whose gradient the previous evaluation left in
+  // ga_/gb_/gc_ and the head) to θ_{e+1}, then L(θ_{e+1}) and its gradient for the next
+  // epoch. stop_loss is what the official StoppingCallback tests: the loss after the step,
+  // before fix_B_C's reset.
+  double full_batch_epoch(double& lr, double& gnorm, double& stop_loss) {
+    lr = step(gnorm);
+    if (cfg_.fix_bc) stop_loss = reset_bc();
     const double loss = gradient(N_);
-    if (std::isfinite(loss)) lr = step(gnorm);
+    if (!cfg_.fix_bc) stop_loss = loss;
     return loss;
   }
 
-  // Keras-style minibatch epoch: rows shuffled, one step per batch; the epoch's loss is
-  // the size-weighted mean of the batch losses.
-  double minibatch_epoch(double& lr, double& gnorm) {
+  // Keras-style minibatch epoch: rows shuffled, one step per batch; then, like the official
+  // callbacks, the full-batch loss of the parameters the epoch ends with.
+  double minibatch_epoch(double& lr, double& gnorm, double& stop_loss) {
     for (int64_t n = N_ - 1; n > 0; --n) {  // Fisher–Yates with MT19937 doubles
       double u;
       ssm_mt_random_sample(&mt_, 1, &u);
       std::swap(rows_[n], rows_[static_cast<int64_t>(u * static_cast<double>(n + 1))]);
     }
-    double total = 0.0;
     for (int64_t start = 0; start < N_; start += batch_) {
       const int64_t nb = std::min(batch_, N_ - start);
       std::rotate(rows_.begin(), rows_.begin() + start, rows_.end());  // batch rows first
       const double loss = gradient(nb);
       std::rotate(rows_.begin(), rows_.begin() + (N_ - start), rows_.end());
-      total += loss * static_cast<double>(nb);
       if (!std::isfinite(loss)) return loss;
       lr = step(gnorm);
     }
-    return total / static_cast<double>(N_);
+    if (cfg_.fix_bc) stop_loss = reset_bc();
+    const double loss = full_loss();
+    if (!cfg_.fix_bc) stop_loss = loss;
+    return loss;
+  }
+
+  // fix_B_C (the official LoggingCallback, which runs after the StoppingCallback): b and c
+  // back to ones at the end of every epoch. Returns the loss before the reset.
+  double reset_bc() {
+    const double before = full_loss();
+    std::fill(b_.begin(), b_.end(), 1.0);
+    std::fill(c_.begin(), c_.end(), 1.0);
+    return before;
+  }
+
+  // The full-batch train loss at the current parameters (forward only).
+  double full_loss() {
+    impulse_one(d_, a_.data(), b_.data(), c_.data(), K_, true, hrev_.data(), impulse_work_.data());
+    double loss = 0.0;
+    for (int64_t n = 0; n < N_; ++n) {
+      const double* xn = x_ + n * K_;
+      double z = 0.0;
+      for (int64_t t = 0; t < K_; ++t) z += xn[t] * hrev_[t];
+      const double r = (mlp_ ? mlp_->predict(z) : z) - targets_[n];
+      loss += r * r;
+    }
+    return loss / static_cast<double>(N_);
   }
 
   void restore_previous() {
@@ -352,17 +387,6 @@ class StudentRun {
   bool parameters_finite() const {
     return all_finite(a_.data(), d_) && all_finite(b_.data(), d_) && all_finite(c_.data(), d_) &&
            (!mlp_ || all_finite(mlp_->weights().data(), mlp_->size()));
-  }
-
-  // Runs fn with θ_e (the parameters before the last step) in place of the current ones.
-  template <class Fn>
-  void at_previous(Fn&& fn) {
-    if (steps_ == 0) return fn();
-    std::swap(a_, prev_a_), std::swap(b_, prev_b_), std::swap(c_, prev_c_);
-    if (mlp_) std::swap(mlp_->weights(), prev_mlp_);
-    fn();
-    std::swap(a_, prev_a_), std::swap(b_, prev_b_), std::swap(c_, prev_c_);
-    if (mlp_) std::swap(mlp_->weights(), prev_mlp_);
   }
 
   // ‖ŷ − y*‖₂ / ‖y*‖₂ on the test sequences (SPEC §7) at the current parameters.
@@ -401,8 +425,9 @@ class StudentRun {
     if (out_->log_loss) out_->log_loss[at] = loss;
     if (out_->log_lr) out_->log_lr[at] = lr;
     if (out_->log_grad_norm) out_->log_grad_norm[at] = gnorm;
-    // the row describes θ_e, the parameters before this epoch's step
-    at_previous([&] {
+    // the row describes θ_{e+1}, the parameters this epoch ends with (the official
+    // LoggingCallback.on_epoch_end); γ comes from their full-batch e (left by gradient())
+    {
       double ext, rank;
       metrics(a_.data(), ext, rank);
       if (out_->log_ext_error) out_->log_ext_error[at] = ext;
@@ -419,7 +444,7 @@ class StudentRun {
         double* g = out_->log_gamma + at * (K_ - 1);
         for (int64_t k = 0; k + 1 < K_; ++k) g[k] = -static_cast<double>(k + 1) * erev_[K_ - 2 - k];
       }
-    });
+    }
     if (post) out_->reported[s_] = row;
     ++row;
   }
