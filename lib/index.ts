@@ -31,8 +31,8 @@ export { FastRandom } from './random/fast';
 export { version } from './version';
 export { gradientFlow, gradientFlowSync, outputTimes } from './flow';
 export type { AsyncFlowOptions, FlowMethod, FlowProblem, FlowResult, FlowStatus, GradientFlowOptions, TrainedParameter } from './flow';
-export { officialDiff, officialInit, theorem1Init } from './init';
-export type { OfficialInitOptions, Theorem1InitOptions } from './init';
+export { kerasSeededNormal, officialDiff, officialInit, officialMlpInit, theorem1Init } from './init';
+export type { InitRng, OfficialInitOptions, OfficialMlpInitOptions, Theorem1InitOptions } from './init';
 export { gradientFlowLargeKappa, gradientFlowLargeKappaSync } from './flow-scaled';
 export type {
   AsyncLargeKappaOptions,
@@ -64,7 +64,7 @@ export { kernelGradNormFast, train, trainSync } from './train';
 export type {
   AsyncTrainOptions, OptimizerKind, OptimizerOptions, TrainLog, TrainLogRow, TrainOptions, TrainProblem, TrainRun, TrainStatus,
 } from './train';
-export { INIT_SEED_OFFSET, STANDALONE_CONFIGS, runStandalone, standaloneProblem } from './experiments/standalone';
+export { STANDALONE_CONFIGS, runStandalone, standaloneProblem } from './experiments/standalone';
 export type { StandaloneConfig, StandaloneRunOptions } from './experiments/standalone';
 export {
   DYNAMICS_CONFIGS, PLOT_ROWS, RISE_THRESHOLD, dynamicsProblem, dynamicsSeries, plotSeries, riseEpochs, riseSummary, runDynamics,

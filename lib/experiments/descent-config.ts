@@ -5,19 +5,18 @@
  *
  * Per seed: the data from a generator seeded with the seed (NumPy's stream by default,
  * baseline rows first, then special rows, as the official code draws them); the init
- * ("official": SPEC §4's post-processing of Gaussian draws in Keras build order, from a
- * stream seeded with seed + INIT_SEED_OFFSET — Keras' own draws cannot be replayed;
- * "theorem1"; or explicit); an MLP head's weights N(0, mlp.sd) from seed + 2·INIT_SEED_OFFSET;
- * clean labels from the teacher (and the paper's teacher MLP). With an MLP, the test error
+ * ("official": SPEC §4's post-processing of the official Keras initializers' draws,
+ * replayed from TensorFlow's stateless stream seeded with the seed (lib/init.ts
+ * kerasSeededNormal); "theorem1"; or explicit); an MLP head's weights from the same
+ * initializers (officialMlpInit, std mlp.sd); clean labels from the teacher (and the paper's teacher MLP). With an MLP, the test error
  * uses 2000 Gaussian sequences of length 40 seeded with seed + 12, as the official code.
  */
 import type { BackendChoice } from '../backends/loader';
 import { buildSequences, createRandom } from '../data';
-import { officialDiff, officialInit, theorem1Init } from '../init';
+import { officialDiff, officialInit, officialMlpInit, theorem1Init } from '../init';
 import { DiagonalSSM, forward } from '../model';
 import type { GradientDescentConfig } from '../config/schema';
-import { type TrainProblem, type TrainRun, type TrainStatus, mlpPredict, mlpSize, officialTeacherMlp, train } from '../train';
-import { INIT_SEED_OFFSET } from './standalone';
+import { type TrainProblem, type TrainRun, type TrainStatus, mlpPredict, officialTeacherMlp, train } from '../train';
 
 /** The official test set of the SSM-in-MLP experiments (SPEC §7). */
 export const MLP_TEST_SET = { count: 2000, length: 40, sd: 1, seedOffset: 12 } as const;
@@ -73,7 +72,7 @@ function initialStudent(config: GradientDescentConfig, seed: number): DiagonalSS
   if (s.init === 'official') {
     return officialInit({
       dim: s.dim, sdA: s.sdA, sdBC: s.sdBC, diff: configDiff(config), warmInit: s.warmInit,
-      teacherDim: config.teacher.a.length, seed: (seed + INIT_SEED_OFFSET) % 2 ** 32, rng: config.data.rng,
+      teacherDim: config.teacher.a.length, seed,
     });
   }
   const drawn = theorem1Init({ dim: s.dim, sdA: s.sdA, diff: configDiff(config), seed, rng: config.data.rng });
@@ -92,8 +91,7 @@ export function descentProblem(config: GradientDescentConfig, seed: number): Tra
   const shape = { width: config.mlp.width, depth: config.mlp.depth };
   const head = officialTeacherMlp(shape);
   const label = (x: unknown) => mlpPredict(shape, head, forward(teacher, x));
-  const mlpWeights = createRandom(config.data.rng, (seed + 2 * INIT_SEED_OFFSET) % 2 ** 32)
-    .normal(0, config.mlp.sd, mlpSize(shape.width, shape.depth));
+  const mlpWeights = officialMlpInit({ ...shape, sd: config.mlp.sd, seed });
   const { count, length, sd, seedOffset } = MLP_TEST_SET;
   const flat = createRandom(config.data.rng, (seed + seedOffset) % 2 ** 32).normal(0, sd, count * length);
   const testInputs = Array.from({ length: count }, (_, n) => Array.from(flat.subarray(n * length, (n + 1) * length)));

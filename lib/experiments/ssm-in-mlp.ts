@@ -7,10 +7,10 @@
  * (seed + 12, as the official code).
  */
 import { createRandom, buildSequences } from '../data';
-import { officialDiff, officialInit } from '../init';
+import { officialDiff, officialInit, officialMlpInit } from '../init';
 import { DiagonalSSM, forward } from '../model';
 import { type AsyncTrainOptions, type MlpShape, type OptimizerOptions, type TrainRun, mlpPredict, mlpSize, officialTeacherMlp, train } from '../train';
-import { type DescentConfigBase, INIT_SEED_OFFSET } from './standalone';
+import type { DescentConfigBase } from './standalone';
 
 export interface SsmInMlpConfig extends DescentConfigBase {
   mlp: MlpShape;
@@ -54,10 +54,9 @@ export function ssmInMlpProblem(config: SsmInMlpConfig, seed: number, poisoned: 
   });
   const student = officialInit({
     dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
-    warmInit: config.warmInit, seed: (seed + INIT_SEED_OFFSET) % 2 ** 32,
+    warmInit: config.warmInit, seed,
   });
-  const mlpWeights = createRandom('numpy', (seed + 2 * INIT_SEED_OFFSET) % 2 ** 32)
-    .normal(0, config.sdMlp, mlpSize(config.mlp.width, config.mlp.depth));
+  const mlpWeights = officialMlpInit({ ...config.mlp, sd: config.sdMlp, seed });
   const { count, length, sd, seedOffset } = config.test;
   const flat = createRandom('numpy', (seed + seedOffset) % 2 ** 32).normal(0, sd, count * length);
   const testInputs = Array.from({ length: count }, (_, n) => Array.from(flat.subarray(n * length, (n + 1) * length)));

@@ -53,9 +53,6 @@ export const STANDALONE_CONFIGS: readonly StandaloneConfig[] = [
   },
 ];
 
-/** Offset between a run's data seed and its init seed (independent Gaussian streams). */
-export const INIT_SEED_OFFSET = 1_000_003;
-
 /** The training problem of one seed: official init, NumPy-exact data, teacher labels. */
 export function standaloneProblem(config: StandaloneConfig, seed: number, poisoned: boolean) {
   const teacher = new DiagonalSSM(config.teacher, 'teacher');
@@ -64,7 +61,7 @@ export function standaloneProblem(config: StandaloneConfig, seed: number, poison
   });
   const student = officialInit({
     dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
-    warmInit: config.warmInit, teacherDim: teacher.dim, seed: (seed + INIT_SEED_OFFSET) % 2 ** 32,
+    warmInit: config.warmInit, teacherDim: teacher.dim, seed,
   });
   return { student, inputs: data.inputs, targets: teacherLabels(teacher, data.inputs), teacher };
 }
