@@ -12,11 +12,12 @@
  * uses 2000 Gaussian sequences of length 40 seeded with seed + 12, as the official code.
  */
 import type { BackendChoice } from '../backends/loader';
-import { buildSequences, createRandom } from '../data';
+import { buildSequences } from '../data';
 import { officialDiff, officialInit, officialMlpInit, theorem1Init } from '../init';
 import { DiagonalSSM, forward } from '../model';
 import type { GradientDescentConfig } from '../config/schema';
 import { type TrainProblem, type TrainRun, type TrainStatus, mlpPredict, officialTeacherMlp, train } from '../train';
+import { gaussianTestInputs } from './ssm-in-mlp';
 
 /** The official test set of the SSM-in-MLP experiments (SPEC §7). */
 export const MLP_TEST_SET = { count: 2000, length: 40, sd: 1, seedOffset: 12 } as const;
@@ -92,9 +93,7 @@ export function descentProblem(config: GradientDescentConfig, seed: number): Tra
   const head = officialTeacherMlp(shape);
   const label = (x: unknown) => mlpPredict(shape, head, forward(teacher, x));
   const mlpWeights = officialMlpInit({ ...shape, sd: config.mlp.sd, seed });
-  const { count, length, sd, seedOffset } = MLP_TEST_SET;
-  const flat = createRandom(config.data.rng, (seed + seedOffset) % 2 ** 32).normal(0, sd, count * length);
-  const testInputs = Array.from({ length: count }, (_, n) => Array.from(flat.subarray(n * length, (n + 1) * length)));
+  const testInputs = gaussianTestInputs(seed, MLP_TEST_SET, config.data.rng);
   return { student, inputs, targets: label(inputs), mlpWeights, test: { inputs: testInputs, targets: label(testInputs) } };
 }
 

@@ -6,11 +6,11 @@
  * Generalization is the relative L2 error on 2000 Gaussian test sequences of length 40
  * (seed + 12, as the official code).
  */
-import { createRandom, buildSequences } from '../data';
-import { officialDiff, officialInit, officialMlpInit } from '../init';
+import { createRandom, type RngKind } from '../data';
+import { officialMlpInit } from '../init';
 import { DiagonalSSM, forward } from '../model';
-import { type AsyncTrainOptions, type MlpShape, type OptimizerOptions, type TrainRun, mlpPredict, mlpSize, officialTeacherMlp, train } from '../train';
-import type { DescentConfigBase } from './standalone';
+import { type AsyncTrainOptions, type MlpShape, type OptimizerOptions, type TrainRun, mlpPredict, officialTeacherMlp, train } from '../train';
+import { type DescentConfigBase, officialSeedSetup } from './standalone';
 
 export interface SsmInMlpConfig extends DescentConfigBase {
   mlp: MlpShape;
@@ -47,21 +47,21 @@ function teacherOutputs(mlp: MlpShape, inputs: unknown): Float64Array {
   return mlpPredict(mlp, officialTeacherMlp(mlp), forward(TEACHER, inputs));
 }
 
-/** One seed's problem: official SSM init, Gaussian MLP weights (sdMlp), NumPy-exact data, test set. */
+/** The test sequences of a seed: count × length Gaussian entries from a generator seeded
+ * with seed + seedOffset, like the official `np.random.seed(seed + 12)` draw (SPEC §7). */
+export function gaussianTestInputs(seed: number, test: SsmInMlpConfig['test'], rng: RngKind = 'numpy'): number[][] {
+  const { count, length, sd, seedOffset } = test;
+  const flat = createRandom(rng, (seed + seedOffset) % 2 ** 32).normal(0, sd, count * length);
+  return Array.from({ length: count }, (_, n) => Array.from(flat.subarray(n * length, (n + 1) * length)));
+}
+
+/** One seed's problem: official SSM and head init, NumPy-exact data, test set. */
 export function ssmInMlpProblem(config: SsmInMlpConfig, seed: number, poisoned: boolean) {
-  const data = buildSequences({
-    length: config.length, baseline: config.baseline, special: poisoned ? config.special : null, seed, rng: 'numpy',
-  });
-  const student = officialInit({
-    dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
-    warmInit: config.warmInit, seed,
-  });
+  const { student, inputs } = officialSeedSetup(config, seed, poisoned);
   const mlpWeights = officialMlpInit({ ...config.mlp, sd: config.sdMlp, seed });
-  const { count, length, sd, seedOffset } = config.test;
-  const flat = createRandom('numpy', (seed + seedOffset) % 2 ** 32).normal(0, sd, count * length);
-  const testInputs = Array.from({ length: count }, (_, n) => Array.from(flat.subarray(n * length, (n + 1) * length)));
+  const testInputs = gaussianTestInputs(seed, config.test);
   return {
-    student, inputs: data.inputs, targets: teacherOutputs(config.mlp, data.inputs), mlpWeights,
+    student, inputs, targets: teacherOutputs(config.mlp, inputs), mlpWeights,
     test: { inputs: testInputs, targets: teacherOutputs(config.mlp, testInputs) },
   };
 }

@@ -53,17 +53,24 @@ export const STANDALONE_CONFIGS: readonly StandaloneConfig[] = [
   },
 ];
 
-/** The training problem of one seed: official init, NumPy-exact data, teacher labels. */
-export function standaloneProblem(config: StandaloneConfig, seed: number, poisoned: boolean) {
-  const teacher = new DiagonalSSM(config.teacher, 'teacher');
+/** One seed's official sequences (NumPy-exact, baseline rows then special rows; SPEC §3)
+ * and initial student (SPEC §4; teacherDim picks the dim-3/4 tie-breaks). */
+export function officialSeedSetup(config: DescentConfigBase, seed: number, poisoned: boolean, teacherDim = 1) {
   const data = buildSequences({
     length: config.length, baseline: config.baseline, special: poisoned ? config.special : null, seed, rng: 'numpy',
   });
   const student = officialInit({
     dim: config.dim, sdA: config.sdA, sdBC: config.sdBC, diff: officialDiff(config.sdA, config.diffExponent),
-    warmInit: config.warmInit, teacherDim: teacher.dim, seed,
+    warmInit: config.warmInit, teacherDim, seed,
   });
-  return { student, inputs: data.inputs, targets: teacherLabels(teacher, data.inputs), teacher };
+  return { student, inputs: data.inputs };
+}
+
+/** The training problem of one seed: official init, NumPy-exact data, teacher labels. */
+export function standaloneProblem(config: StandaloneConfig, seed: number, poisoned: boolean) {
+  const teacher = new DiagonalSSM(config.teacher, 'teacher');
+  const { student, inputs } = officialSeedSetup(config, seed, poisoned, teacher.dim);
+  return { student, inputs, targets: teacherLabels(teacher, inputs), teacher };
 }
 
 export type StandaloneRunOptions = Omit<AsyncTrainOptions, 'optimizer' | 'teacher' | 'extrapolation'>;
