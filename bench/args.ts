@@ -21,9 +21,3 @@ export function backendName(value: string | undefined, name: string): BackendNam
   }
   return value as BackendName;
 }
-
-export function backendList(value: string, name: string): BackendName[] {
-  const names = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-  if (names.length === 0) throw rangeError(`a comma-separated list of ${BACKEND_NAMES.join(', ')}`, name, value);
-  return [...new Set(names.map((v) => backendName(v, name)))];
-}

@@ -1,18 +1,15 @@
 /**
  * The markdown report of a kernel benchmark run: one row per (κ, d, S), one
  * "evals/s (median ms)" column per backend, the speed ratios of BENCH_RATIOS, the
- * linearity in κ of every backend and the acceptance checks of the issue.
+ * linearity in κ of every backend and the acceptance checks of the issues (native
+ * linearity, the speed-ups of SPEEDUPS).
  */
-import type { BackendName } from '../lib/backends/backend';
-import { BENCH_RATIOS, type CaseResult, LINEARITY, SPEEDUP } from './grid';
+import type { BenchBackendName } from './backends';
+import { markdownTable, sig, verdict } from './format';
+import { BENCH_RATIOS, type CaseResult, type CaseSpec, LINEARITY, SPEEDUPS } from './grid';
 
-export interface CaseFailure {
+export interface CaseFailure extends CaseSpec {
   name: string;
-  backend: BackendName;
-  kappa: number;
-  d: number;
-  N: number;
-  S: number;
   error: string;
 }
 
@@ -24,23 +21,11 @@ export interface Acceptance {
 
 export interface Report {
   markdown: string;
-  linearity: { backend: BackendName; d: number; S: number; value: number | null }[];
+  linearity: { backend: BenchBackendName; d: number; S: number; value: number | null }[];
   acceptance: Acceptance[];
 }
 
-/** Three significant digits, thousands separated for large values. */
-function sig(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
-  return Number(x.toPrecision(3)).toString();
-}
-
-function table(header: string[], rows: string[][]): string {
-  const sep = header.map(() => '---:');
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-export function buildReport(results: CaseResult[], failures: CaseFailure[], backends: readonly BackendName[]): Report {
+export function buildReport(results: CaseResult[], failures: CaseFailure[], backends: readonly BenchBackendName[]): Report {
   const key = (backend: string, kappa: number, d: number, S: number) => `${backend}|${kappa}|${d}|${S}`;
   const byKey = new Map(results.map((r) => [key(r.backend, r.kappa, r.d, r.S), r]));
   const failed = new Map(failures.map((f) => [key(f.backend, f.kappa, f.d, f.S), f]));
@@ -63,7 +48,7 @@ export function buildReport(results: CaseResult[], failures: CaseFailure[], back
     });
     return [String(kappa), String(d), String(S), ...cells, ...ratioCells];
   });
-  const main = table(header, rows);
+  const main = markdownTable(header, rows);
 
   // Linearity: (t(κ = to) / t(κ = from)) / (to / from), 1 for a cost linear in κ.
   const pairs = [...new Map(sizes.map((s) => [`${s.d}|${s.S}`, s])).values()];
@@ -78,7 +63,9 @@ export function buildReport(results: CaseResult[], failures: CaseFailure[], back
     const v = linearity.find((l) => l.backend === b && l.d === d && l.S === S)?.value;
     return v == null ? '–' : v.toFixed(2);
   })]);
-  const linTable = table(linHeader, linRows);
+  const linTable = linearity.some((l) => l.value !== null)
+    ? markdownTable(linHeader, linRows)
+    : `Not measured (needs κ = ${LINEARITY.from} and κ = ${LINEARITY.to}).`;
 
   const acceptance: Acceptance[] = [];
   for (const l of linearity.filter((x) => x.backend === 'native')) {
@@ -88,18 +75,21 @@ export function buildReport(results: CaseResult[], failures: CaseFailure[], back
       pass: l.value === null ? null : l.value <= LINEARITY.maxFactor && l.value >= 1 / LINEARITY.maxFactor,
     });
   }
-  for (const { d } of pairs.filter((p) => p.S === SPEEDUP.students)) {
-    const fast = byKey.get(key(SPEEDUP.backend, SPEEDUP.kappa, d, SPEEDUP.students));
-    const base = byKey.get(key(SPEEDUP.baseline, SPEEDUP.kappa, d, SPEEDUP.students));
-    const value = fast && base ? base.medianMs / fast.medianMs : null;
-    acceptance.push({
-      check: `${SPEEDUP.backend}/${SPEEDUP.baseline} at κ=${SPEEDUP.kappa}, d=${d}, S=${SPEEDUP.students} ≥ ${SPEEDUP.min}×`,
-      value,
-      pass: value === null ? null : value >= SPEEDUP.min,
-    });
+  for (const speedup of SPEEDUPS.filter((x) => backends.includes(x.backend) && backends.includes(x.baseline))) {
+    const { backend, baseline, kappa, students, min } = speedup;
+    for (const { d } of pairs.filter((p) => p.S === students)) {
+      const fast = byKey.get(key(backend, kappa, d, students));
+      const base = byKey.get(key(baseline, kappa, d, students));
+      const value = fast && base ? base.medianMs / fast.medianMs : null;
+      acceptance.push({
+        check: `${backend}/${baseline} at κ=${kappa}, d=${d}, S=${students} ≥ ${min}×`,
+        value,
+        pass: value === null ? null : value >= min,
+      });
+    }
   }
   const accLines = acceptance.map((a) =>
-    `- ${a.pass === null ? 'n/a ' : a.pass ? 'PASS' : 'FAIL'} ${a.check}: ${a.value === null ? 'not measured' : a.value.toFixed(2)}`);
+    `- ${verdict(a.pass)} ${a.check}: ${a.value === null ? 'not measured' : a.value.toFixed(2)}`);
 
   const parts = [
     `### evaluate (forward + gradients a, b, c), N = ${N}: evals/s (median ms)`,

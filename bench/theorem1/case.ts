@@ -16,13 +16,12 @@
  *   node dist/bench/theorem1/case.js [--method lsoda|rosenbrock] [--backend native]
  *     [--runs <n>] [--endpoint]
  */
-import { parseArgs } from 'node:util';
-
 import type { BackendName } from '../../lib/backends/backend';
 import { loadAddon } from '../../lib/backends/native';
 import { runTheorem1, THEOREM1_CONFIGS } from '../../lib/experiments/theorem1';
 import { rangeError } from '../../lib/validate';
 import { backendName, positiveInteger } from '../args';
+import { parseCommandLine, printedHelp, runMain } from '../cli';
 import { type PublishedRun, publishedRuns } from './published';
 
 export const CASE_METHODS = ['lsoda', 'rosenbrock'] as const;
@@ -83,11 +82,8 @@ function method(value: string): CaseMethod {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = parseCommandLine(OPTIONS);
+  if (printedHelp(values, USAGE)) return;
   const m = method(values.method);
   const backend = backendName(values.backend, '--backend');
   if (backend !== 'native' && backend !== 'native-portable') {
@@ -132,9 +128,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`theorem1-case: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain('theorem1-case', main);

@@ -3,6 +3,7 @@
  * time and in-process compute time, medians, with the speed ratio of ssm-poison lsoda
  * over every case), the per-run table and the acceptance checks of the issue.
  */
+import { markdownTable, sig, verdict } from '../format';
 
 /** One case of the table, e.g. `theorem1-16::ssm-poison:lsoda`. */
 export interface CaseSummary {
@@ -36,25 +37,6 @@ export interface PerRunRow {
   cases: Record<string, { extrapolationError: number; relDiff: number; medianMs: number }>;
 }
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Three significant digits, thousands separated for large values. */
-export function sig(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
-  return Number(x.toPrecision(3)).toString();
-}
-
-function table(header: string[], rows: string[][]): string {
-  const sep = header.map((_, i) => (i === 0 ? '---' : '---:'));
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
 /** Acceptance (the issue): ssm-poison (lsoda) against the official code and the vectorized script. */
 export const ACCEPTANCE = [
   { baseline: 'theorem1-16::scipy:official', min: 100 },
@@ -83,7 +65,7 @@ export function buildReport(cases: CaseSummary[], perRun: PerRunRow[]): { markdo
       pass: value === null ? null : value >= min };
   });
   const accLines = acceptance.map((a) =>
-    `- ${a.pass === null ? 'n/a ' : a.pass ? 'PASS' : 'FAIL'} ${a.check}: ${a.value === null ? 'not measured' : `${sig(a.value)}×`}`);
+    `- ${verdict(a.pass)} ${a.check}: ${a.value === null ? 'not measured' : `${sig(a.value)}×`}`);
 
   const names = cases.map((c) => c.name);
   const runHeader = ['run', 'published', ...cases.map((c) => `${c.label} ms`)];
@@ -99,7 +81,7 @@ export function buildReport(cases: CaseSummary[], perRun: PerRunRow[]): { markdo
   const parts = [
     '### Theorem-1 table (2 configs × 4 seeds × clean/poisoned = 16 gradient flows), whole processes',
     '',
-    table(header, rows),
+    markdownTable(header, rows, 1),
     '',
     'wall: spawn to exit of the whole process (interpreter start-up, imports, the 16 runs, output); ' +
       'compute: the 16 runs as timed inside the process. x / lsoda: median of the row / median of ssm-poison lsoda ' +
@@ -107,7 +89,7 @@ export function buildReport(cases: CaseSummary[], perRun: PerRunRow[]): { markdo
     '',
     '### Per run: median ms inside the process',
     '',
-    table(runHeader, runRows),
+    markdownTable(runHeader, runRows, 1),
     '',
     '### Acceptance',
     '',

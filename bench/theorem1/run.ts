@@ -24,16 +24,18 @@
  *     [--quick] [--python python3] [--no-python] [--out <file>]
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { SsmPoisonError } from '../../lib/errors';
 import { positiveInteger } from '../args';
+import { log, parseCommandLine, printedHelp, RUNNER_OPTIONS, runMain } from '../cli';
+import { median } from '../format';
+import { nodeScript, type ProcessJob, runRounds } from '../processes';
+import { loadLine, machine, machineLine, resultsFile, type RunScope, writeResults } from '../results';
 import type { Theorem1CaseResult } from './case';
 import { publishedRuns, THEOREM1_BENCH_DIR } from './published';
-import { buildReport, type CaseSummary, median, type PerRunRow } from './report';
+import { buildReport, type CaseSummary, type PerRunRow } from './report';
 
 const OPTIONS = {
   repeats: { type: 'string' },
@@ -42,8 +44,7 @@ const OPTIONS = {
   quick: { type: 'boolean', default: false },
   python: { type: 'string' },
   'no-python': { type: 'boolean', default: false },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
+  ...RUNNER_OPTIONS,
 } as const;
 
 const DEFAULTS = { repeats: 5, officialRepeats: 3, warmup: 1 } as const;
@@ -69,13 +70,9 @@ Options:
   -h, --help               this text`;
 
 const CASE_SCRIPT = path.join(__dirname, 'case.js');
-const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'bench', 'results');
 
-interface CaseDef {
-  name: string;
+interface CaseDef extends ProcessJob {
   label: string;
-  command: string;
-  args: string[];
   repeats: number;
 }
 
@@ -90,19 +87,12 @@ interface CaseOutput {
 }
 
 interface Sample {
+  /** 1 … repeats (warmup rounds are not recorded). */
   round: number;
   wallMs: number;
   computeMs: number;
   loadMs: number | null;
   maxRelDiff: number;
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function isoDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
 }
 
 /** The interpreter itself (not a pyenv shim) with NumPy and SciPy, or why not. */
@@ -129,27 +119,15 @@ function probePython(command: string): { executable: string; versions: Record<st
   }
 }
 
-/** The CPU model from /proc/cpuinfo (os.cpus() can be vague in VMs). */
-function cpuModel(): string {
-  try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) return line.split(':').slice(1).join(':').trim();
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
-
 /** The system OpenBLAS the addon links (pkg-config), or null. */
 function openblasVersion(): string | null {
   const r = spawnSync('pkg-config', ['--modversion', 'openblas'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function parseOutput(def: CaseDef, stdout: string): CaseOutput {
-  const lines = stdout.trim().split('\n').filter((l) => l.startsWith('{'));
-  if (lines.length === 0) throw new Error('no JSON result');
-  const raw = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+/** A case's JSON line, normalized (ssm-poison reports ms, the Python scripts seconds). */
+function parseOutput(def: CaseDef, json: unknown): CaseOutput {
+  const raw = json as Record<string, unknown>;
   if (raw.script === 'ssm-poison') {
     const r = raw as unknown as Theorem1CaseResult;
     return { computeMs: r.computeMs, loadMs: r.loadMs, maxRelDiff: r.maxRelDiff, runs: r.runs, raw };
@@ -166,29 +144,9 @@ function parseOutput(def: CaseDef, stdout: string): CaseOutput {
   };
 }
 
-/** One whole process, timed from spawn to exit. */
-function runOnce(def: CaseDef): { wallMs: number; output: CaseOutput } {
-  const t0 = process.hrtime.bigint();
-  const child = spawnSync(def.command, def.args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const stderr = (child.stderr ?? '').trim();
-  if (child.error || child.status !== 0) {
-    throw new Error(child.error?.message ?? (stderr || `exit code ${child.status}, signal ${child.signal}`));
-  }
-  if (stderr) log(stderr.split('\n').map((l) => `    ${l}`).join('\n'));
-  return { wallMs, output: parseOutput(def, child.stdout ?? '') };
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = parseCommandLine(OPTIONS);
+  if (printedHelp(values, USAGE)) return;
   const base = values.quick ? QUICK : DEFAULTS;
   const repeats = values.repeats === undefined ? base.repeats : positiveInteger(values.repeats, '--repeats');
   const officialRepeats = values['official-repeats'] === undefined
@@ -197,12 +155,12 @@ async function main(): Promise<void> {
   const warmup = values.warmup === undefined ? base.warmup : positiveInteger(values.warmup, '--warmup', 0);
 
   const defs: CaseDef[] = [
-    { name: 'theorem1-16::ssm-poison:lsoda', label: 'ssm-poison, lsoda (official odeint path)', command: process.execPath,
-      args: [CASE_SCRIPT, '--method', 'lsoda'], repeats },
-    { name: 'theorem1-16::ssm-poison:lsoda-endpoint', label: 'ssm-poison, lsoda, end point only', command: process.execPath,
-      args: [CASE_SCRIPT, '--method', 'lsoda', '--endpoint'], repeats },
-    { name: 'theorem1-16::ssm-poison:rosenbrock', label: 'ssm-poison, rosenbrock (rtol 1e−10)', command: process.execPath,
-      args: [CASE_SCRIPT, '--method', 'rosenbrock'], repeats },
+    { name: 'theorem1-16::ssm-poison:lsoda', label: 'ssm-poison, lsoda (official odeint path)',
+      process: nodeScript(CASE_SCRIPT, ['--method', 'lsoda']), repeats },
+    { name: 'theorem1-16::ssm-poison:lsoda-endpoint', label: 'ssm-poison, lsoda, end point only',
+      process: nodeScript(CASE_SCRIPT, ['--method', 'lsoda', '--endpoint']), repeats },
+    { name: 'theorem1-16::ssm-poison:rosenbrock', label: 'ssm-poison, rosenbrock (rtol 1e−10)',
+      process: nodeScript(CASE_SCRIPT, ['--method', 'rosenbrock']), repeats },
   ];
   const skipped: { case: string; reason: string }[] = [];
   let python: { command: string; executable: string; versions: Record<string, string> } | null = null;
@@ -221,7 +179,10 @@ async function main(): Promise<void> {
       python = { command, ...probe };
       for (const c of pyCases) {
         if (c.repeats === 0) skipped.push({ case: c.name, reason: 'repetitions set to 0' });
-        else defs.push({ name: c.name, label: c.label, command: probe.executable, args: [path.join(THEOREM1_BENCH_DIR, c.script)], repeats: c.repeats });
+        else {
+          defs.push({ name: c.name, label: c.label, repeats: c.repeats,
+            process: { command: probe.executable, args: [path.join(THEOREM1_BENCH_DIR, c.script)] } });
+        }
       }
     }
   }
@@ -229,18 +190,12 @@ async function main(): Promise<void> {
 
   const started = new Date();
   const standard = repeats === DEFAULTS.repeats && officialRepeats === DEFAULTS.officialRepeats && warmup === DEFAULTS.warmup;
-  const suffix = standard ? '' : values.quick && values.repeats === undefined && values['official-repeats'] === undefined ? '-quick' : '-partial';
-  const outFile = values.out !== undefined
-    ? path.resolve(values.out)
-    : path.join(RESULTS_DIR, `theorem1-${isoDate(started)}${suffix}.json`);
+  const scope: RunScope = standard ? 'full'
+    : values.quick && values.repeats === undefined && values['official-repeats'] === undefined ? 'quick' : 'partial';
+  const outFile = resultsFile('theorem1', started, scope, values.out);
 
-  const cpus = os.cpus();
   const environment = {
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    cpu: cpuModel(),
-    cpus: cpus.length,
-    totalMemoryGB: Math.round(os.totalmem() / 2 ** 30),
+    ...machine(),
     loadAverageAtStart: os.loadavg(),
     OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null,
     openblasVersion: openblasVersion(),
@@ -248,51 +203,40 @@ async function main(): Promise<void> {
     backendInfo: null as Record<string, unknown> | null,
   };
   const options = { repeats, officialRepeats, warmup, maxRelDiff: MAX_REL_DIFF,
-    cases: defs.map((d) => ({ name: d.name, command: [d.command, ...d.args].join(' '), repeats: d.repeats })), skipped };
+    cases: defs.map((d) => ({ name: d.name, command: [d.process.command, ...d.process.args].join(' '), repeats: d.repeats })), skipped };
   const samples = new Map<string, Sample[]>(defs.map((d) => [d.name, []]));
   const outputs = new Map<string, CaseOutput[]>(defs.map((d) => [d.name, []]));
   const failures: { case: string; round: number; error: string }[] = [];
 
-  const save = (extra: Record<string, unknown> = {}) => {
-    fs.mkdirSync(path.dirname(outFile), { recursive: true });
-    const doc = {
-      suite: 'theorem1', operation: 'the 16 published Theorem-1 gradient flows (SPEC §8), whole processes',
-      started: started.toISOString(), environment, options,
-      samples: Object.fromEntries(samples), failures, ...extra,
-    };
-    fs.writeFileSync(outFile, `${JSON.stringify(doc, null, 2)}\n`);
-  };
+  const save = (extra: Record<string, unknown> = {}) => writeResults(outFile, {
+    suite: 'theorem1', operation: 'the 16 published Theorem-1 gradient flows (SPEC §8), whole processes',
+    started: started.toISOString(), environment, options,
+    samples: Object.fromEntries(samples), failures, ...extra,
+  });
 
   const rounds = Math.max(...defs.map((d) => d.repeats));
   log(`theorem1 benchmark: ${defs.length} cases, ${warmup} warmup + up to ${rounds} measured rounds, interleaved; ` +
     `results → ${path.relative(process.cwd(), outFile)}`);
   const t0 = performance.now();
-  for (let round = -warmup; round < rounds; round++) {
-    for (const def of defs) {
-      if (round >= def.repeats) continue;
-      const tag = round < 0 ? `[warmup] ${def.name}` : `[${round + 1}/${def.repeats}] ${def.name}`;
-      try {
-        const { wallMs, output } = runOnce(def);
-        if (!(output.maxRelDiff <= MAX_REL_DIFF)) {
-          throw new Error(`the extrapolation errors are off the published ones by ${output.maxRelDiff} (> ${MAX_REL_DIFF})`);
-        }
-        if (def.command === process.execPath && environment.backendInfo === null) {
-          environment.backendInfo = (output.raw.backendInfo as Record<string, unknown>) ?? null;
-        }
-        log(`${tag}: wall ${(wallMs / 1000).toFixed(3)} s, compute ${(output.computeMs / 1000).toFixed(3)} s, ` +
-          `max rel. diff. ${output.maxRelDiff.toExponential(1)}`);
-        if (round >= 0) {
-          samples.get(def.name)!.push({ round, wallMs, computeMs: output.computeMs, loadMs: output.loadMs, maxRelDiff: output.maxRelDiff });
-          outputs.get(def.name)!.push(output);
-        }
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        failures.push({ case: def.name, round, error });
-        log(`${tag}: FAILED: ${error}`);
+  runRounds(defs, { rounds, warmup }, {
+    sample: ({ job, round, warmup: warming, wallMs, json }) => {
+      const output = parseOutput(job, json);
+      if (!(output.maxRelDiff <= MAX_REL_DIFF)) {
+        throw new Error(`the extrapolation errors are off the published ones by ${output.maxRelDiff} (> ${MAX_REL_DIFF})`);
       }
-      save();
-    }
-  }
+      if (job.process.command === process.execPath && environment.backendInfo === null) {
+        environment.backendInfo = (output.raw.backendInfo as Record<string, unknown>) ?? null;
+      }
+      if (!warming) {
+        samples.get(job.name)!.push({ round, wallMs, computeMs: output.computeMs, loadMs: output.loadMs, maxRelDiff: output.maxRelDiff });
+        outputs.get(job.name)!.push(output);
+      }
+      return `wall ${(wallMs / 1000).toFixed(3)} s, compute ${(output.computeMs / 1000).toFixed(3)} s, ` +
+        `max rel. diff. ${output.maxRelDiff.toExponential(1)}`;
+    },
+    failure: ({ job, round, error }) => failures.push({ case: job.name, round, error }),
+    after: () => save(),
+  });
   const totalSeconds = (performance.now() - t0) / 1000;
 
   const runs = publishedRuns();
@@ -333,12 +277,11 @@ async function main(): Promise<void> {
   const lines = [
     report.markdown,
     '',
-    `Machine: ${environment.cpu}, ${environment.cpus} CPUs, ${environment.totalMemoryGB} GB, Node ${environment.node}` +
+    machineLine(environment) +
       (info ? `; ssm-poison native: ${info.blas} ${environment.openblasVersion ?? ''}, ${info.threads} threads, ` +
         `${info.blasThreads} BLAS threads` : '') +
       (pyInfo ? `; Python ${pyInfo.python}, NumPy ${pyInfo.numpy}, SciPy ${pyInfo.scipy} (${pyInfo.scipyBlas})` : '') + '.',
-    `Load average at start ${environment.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, ` +
-      `at end ${loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}.`,
+    loadLine(environment.loadAverageAtStart, loadAverageAtEnd),
     ...skipped.map((s) => `Skipped ${s.case}: ${s.reason}`),
     `Total ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`,
   ];
@@ -347,7 +290,4 @@ async function main(): Promise<void> {
   if (summaries.length === 0) throw new SsmPoisonError('No case completed', 'ERR_SSM_BENCH_FAILED');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:theorem1: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('bench:theorem1', main);

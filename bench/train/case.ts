@@ -1,31 +1,27 @@
 /**
  * One gradient-descent benchmark case in one process (STYLE.md: benchmarks run each
  * backend in its own process): builds the case's problem, runs the correctness guard
- * (native: final a, b, c after the case's guardEpochs epochs against the js loop, ≤ 1e−10
+ * (every backend but js: final a, b, c after the case's guardEpochs epochs against the js loop, ≤ 1e−10
  * relative; short enough that transients have not amplified the rounding differences of
  * the two summation orders), times
  * `epochs` training epochs per tinybench iteration and prints ONE JSON line
  * (TrainCaseResult) on stdout. Diagnostics go to stderr; a failed guard or a diverged
  * run exits 1 without a result.
  *
- * Native: trainSync([problem], { backend, maxEpochs: epochs, logEvery: epochs }) — the
- * library call with its validation and result arrays, one student, one thread when run
- * with SSM_POISON_THREADS=1 (bench/train/run.ts sets it). js: trainJs with the same
- * options (lib/backends/js-train.ts).
+ * The backend trains through bench/train/trainers.ts: trainSync([problem], { backend,
+ * maxEpochs: epochs, logEvery: epochs }) — the library call with its validation and result
+ * arrays, one student, one thread when run with SSM_POISON_THREADS=1 (bench/train/run.ts
+ * sets it) — or, for js, trainJs with the same options (lib/backends/js-train.ts).
  *
  *   node dist/bench/train/case.js --case standalone-k6 --backend native [--epochs 100000]
  *     [--time 1000] [--min-iterations 5] [--guard-epochs <n>]
  */
-import { parseArgs } from 'node:util';
-
-import { Bench } from 'tinybench';
-
-import { trainJs } from '../../lib/backends/js-train';
-import { getBackend } from '../../lib/backends/loader';
 import { SsmPoisonError } from '../../lib/errors';
-import { trainSync } from '../../lib/train';
 import { rangeError } from '../../lib/validate';
-import { backendName, positiveInteger } from '../args';
+import { positiveInteger } from '../args';
+import { benchBackendName, loadBenchBackend } from '../backends';
+import { parseCommandLine, parseTiming, runMain, TIMING_OPTIONS } from '../cli';
+import { measure } from '../measure';
 import {
   buildTrainProblem,
   DEFAULT_MIN_ITERATIONS,
@@ -35,14 +31,14 @@ import {
   trainCase,
   trainCaseName,
 } from './cases';
+import { trainerFor } from './trainers';
 
 const OPTIONS = {
   case: { type: 'string' },
   backend: { type: 'string' },
   epochs: { type: 'string' },
-  time: { type: 'string' },
-  'min-iterations': { type: 'string' },
   'guard-epochs': { type: 'string' },
+  ...TIMING_OPTIONS,
 } as const;
 
 export const GUARD_TOLERANCE = 1e-10;
@@ -59,40 +55,27 @@ function maxRel(got: Float64Array, want: Float64Array): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
+  const values = parseCommandLine(OPTIONS);
   const def = trainCase(values.case ?? '');
   if (!def) throw rangeError(`one of ${TRAIN_CASES.map((c) => c.id).join(', ')}`, '--case', values.case);
-  const backend = backendName(values.backend, '--backend');
-  if (backend !== 'js' && backend !== 'native' && backend !== 'native-portable') {
-    throw rangeError('one of native, native-portable, js', '--backend', backend);
-  }
+  const backend = benchBackendName(values.backend, '--backend');
   const epochs = values.epochs === undefined ? def.epochs : positiveInteger(values.epochs, '--epochs');
-  const time = values.time === undefined ? DEFAULT_TIME_MS : positiveInteger(values.time, '--time', 0);
-  const minIterations = values['min-iterations'] === undefined
-    ? DEFAULT_MIN_ITERATIONS
-    : positiveInteger(values['min-iterations'], '--min-iterations');
+  const timing = parseTiming(values, { time: DEFAULT_TIME_MS, minIterations: DEFAULT_MIN_ITERATIONS });
   const guardEpochs = values['guard-epochs'] === undefined ? def.guardEpochs : positiveInteger(values['guard-epochs'], '--guard-epochs');
   const name = trainCaseName(def, backend);
-  const info = getBackend(backend).info();
+  const info = loadBenchBackend(backend).info();
+  const train = trainerFor(backend);
 
   let t0 = performance.now();
   const problem = buildTrainProblem(def);
   const setupMs = performance.now() - t0;
-
-  const run = (maxEpochs: number) => {
-    if (backend === 'js') {
-      const r = trainJs(problem, { optimizer: def.optimizer, maxEpochs, logEvery: maxEpochs });
-      return { status: r.status, epochs: r.epochs, final: r.final };
-    }
-    const [r] = trainSync([problem], { optimizer: def.optimizer, maxEpochs, logEvery: maxEpochs, backend });
-    return { status: r.status, epochs: r.epochs, final: r.final };
-  };
+  const run = (maxEpochs: number) => train(problem, def.optimizer, maxEpochs);
 
   t0 = performance.now();
   let guard: TrainCaseResult['guard'] = { reference: 'js (the baseline itself)', epochs: 0, maxRelError: null, tolerance: GUARD_TOLERANCE };
   if (backend !== 'js') {
     const got = run(guardEpochs);
-    const ref = trainJs(problem, { optimizer: def.optimizer, maxEpochs: guardEpochs, logEvery: guardEpochs });
+    const ref = trainerFor('js')(problem, def.optimizer, guardEpochs);
     const err = Math.max(maxRel(got.final.a, ref.final.a), maxRel(got.final.b, ref.final.b), maxRel(got.final.c, ref.final.c));
     if (got.status !== ref.status || got.epochs !== ref.epochs || !(err <= GUARD_TOLERANCE)) {
       throw new SsmPoisonError(`Correctness guard failed for ${name} against js after ${guardEpochs} epochs: status ` +
@@ -103,30 +86,13 @@ async function main(): Promise<void> {
   const guardMs = performance.now() - t0;
 
   let last = run(1);
-  const bench = new Bench({
-    name,
-    time,
-    iterations: minIterations,
-    warmup: true,
-    warmupTime: Math.min(250, time / 4),
-    warmupIterations: 1,
-    throws: true,
-  });
-  bench.add(name, () => {
+  const latency = await measure(name, () => {
     last = run(epochs);
     if (last.status === 'diverged' || last.epochs !== epochs) {
       throw new Error(`${name}: status ${last.status} after ${last.epochs} of ${epochs} epochs`);
     }
-  }, { async: false });
-  await bench.run();
-
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') {
-    throw new Error(`tinybench did not complete ${name}: state ${result.state}` +
-      (result.state === 'errored' ? `: ${result.error.message}` : ''));
-  }
+  }, timing);
   if (!Number.isFinite(last.final.trainLoss)) throw new Error(`${name}: the final loss is not finite (${last.final.trainLoss})`);
-  const { latency } = result;
   const out: TrainCaseResult = {
     name,
     case: def.id,
@@ -135,13 +101,8 @@ async function main(): Promise<void> {
     d: def.d,
     N: def.N,
     epochsPerIteration: epochs,
-    medianMs: latency.p50,
-    meanMs: latency.mean,
-    minMs: latency.min,
-    maxMs: latency.max,
-    rme: latency.rme,
-    samples: latency.samplesCount,
-    epochsPerSecond: epochs / (latency.p50 / 1000),
+    ...latency,
+    epochsPerSecond: epochs / (latency.medianMs / 1000),
     status: last.status,
     finalLoss: last.final.trainLoss,
     guard,
@@ -156,7 +117,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`train-case: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('train-case', main);

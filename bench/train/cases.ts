@@ -17,11 +17,12 @@
  * so exactly that many; one log row per iteration), so the arithmetic is identical in
  * every iteration and on every backend. Case names follow STYLE.md "case::backend:size".
  */
-import type { BackendName } from '../../lib/backends/backend';
 import { STANDALONE_CONFIGS, standaloneProblem } from '../../lib/experiments/standalone';
 import { DiagonalSSM, teacherLabels } from '../../lib/model';
 import { FastRandom } from '../../lib/random/fast';
 import type { OptimizerOptions } from '../../lib/train';
+import type { BenchBackendName } from '../backends';
+import type { Latency } from '../measure';
 
 export type TrainCaseId = 'standalone-k6' | 'k1024-d64';
 
@@ -37,7 +38,7 @@ export interface TrainCaseDef {
   /** Epochs of the correctness guard (native against js). */
   guardEpochs: number;
   /** Backends benchmarked by default, in table-column order. */
-  backends: readonly BackendName[];
+  backends: readonly BenchBackendName[];
 }
 
 export const TRAIN_CASES: readonly TrainCaseDef[] = [
@@ -45,21 +46,24 @@ export const TRAIN_CASES: readonly TrainCaseDef[] = [
     id: 'standalone-k6',
     description: 'standalone κ = 6 (L6_d10, seed 200, poisoned: 18 sequences), adaptive lr 0.01',
     kappa: 6, d: 10, N: 18, optimizer: STANDALONE_CONFIGS[0].optimizer, epochs: 100_000, guardEpochs: 2000,
-    backends: ['native', 'native-portable', 'js'],
+    backends: ['native', 'native-portable', 'wasm-simd', 'wasm-plain', 'js'],
   },
   {
     id: 'k1024-d64',
     description: 'κ = 1024, d = 64, 64 Gaussian sequences, teacher a* = 0.9, adaptive lr 1e−3',
     kappa: 1024, d: 64, N: 64, optimizer: { kind: 'adaptive', lr: 1e-3, beta: 0.8, soft: 1e-6 }, epochs: 500, guardEpochs: 200,
-    backends: ['native', 'js'],
+    backends: ['native', 'wasm-simd', 'js'],
   },
 ];
 
-/** Table columns and the speed ratios shown ([faster, baseline]). */
-export const TRAIN_BACKENDS: readonly BackendName[] = ['native', 'native-portable', 'js'];
-export const TRAIN_RATIOS: readonly (readonly [BackendName, BackendName])[] = [
+/** Table columns (backends that cannot train here are skipped, with the reason) and the
+ * speed ratios shown ([faster, baseline]). */
+export const TRAIN_BACKENDS: readonly BenchBackendName[] = ['native', 'native-portable', 'wasm-simd', 'wasm-plain', 'js'];
+export const TRAIN_RATIOS: readonly (readonly [BenchBackendName, BenchBackendName])[] = [
   ['native', 'js'],
   ['native', 'native-portable'],
+  ['native', 'wasm-simd'],
+  ['wasm-simd', 'js'],
 ];
 
 export const DEFAULT_TIME_MS = 1000;
@@ -73,7 +77,7 @@ export function trainCase(id: string): TrainCaseDef | undefined {
   return TRAIN_CASES.find((c) => c.id === id);
 }
 
-export function trainCaseName(c: TrainCaseDef, backend: BackendName): string {
+export function trainCaseName(c: TrainCaseDef, backend: BenchBackendName): string {
   return `train-epochs::${backend}:${c.id},k=${c.kappa},d=${c.d},n=${c.N}`;
 }
 
@@ -103,20 +107,14 @@ export function buildTrainProblem(c: TrainCaseDef): TrainProblemData {
 }
 
 /** What bench/train/case.ts prints (one JSON line). */
-export interface TrainCaseResult {
+export interface TrainCaseResult extends Latency {
   name: string;
   case: TrainCaseId;
-  backend: BackendName;
+  backend: BenchBackendName;
   kappa: number;
   d: number;
   N: number;
   epochsPerIteration: number;
-  medianMs: number;
-  meanMs: number;
-  minMs: number;
-  maxMs: number;
-  rme: number;
-  samples: number;
   /** epochsPerIteration / median iteration time. */
   epochsPerSecond: number;
   /** Status and final train loss of the timed runs (never 'diverged'). */
