@@ -154,15 +154,24 @@ describe('figures', () => {
       const c = plotSeries(clean, config.tracked);
       const p = plotSeries(poisoned, config.tracked);
       const what = `${config.name}: clean ${JSON.stringify(c.rise)}, poisoned ${JSON.stringify(p.rise)}`;
-      assert.ok(c.rise.secondToFirst < 0.1, what);
-      assert.ok(p.rise.secondToFirst > 0.15, what);
-      assert.ok(c.rise.risen === 1 || (c.rise.riseSpread !== null && c.rise.riseSpread >= 3), what);
-      assert.ok(p.rise.risen >= 3 && p.rise.riseSpread !== null && p.rise.riseSpread <= 1.5, what);
       const rank = (s: DynamicsPlotSeries) => s.effectiveRank[s.effectiveRank.length - 1];
-      assert.ok(rank(p) >= 2.5 * rank(c), `${config.name}: effective rank ${rank(c)} vs ${rank(p)}`);
+      const teacherDim = config.teacher.a.length;
+      if (teacherDim === 1) {
+        // one entry grows alone (greedy low-rank learning); with special sequences several together
+        assert.ok(c.rise.secondToFirst < 0.1, what);
+        assert.ok(p.rise.secondToFirst > 0.15, what);
+        assert.ok(c.rise.risen === 1 || (c.rise.riseSpread !== null && c.rise.riseSpread >= 3), what);
+        assert.ok(p.rise.risen >= 3 && p.rise.riseSpread !== null && p.rise.riseSpread <= 1.5, what);
+        assert.ok(rank(p) >= 2.5 * rank(c), `${config.name}: effective rank ${rank(c)} vs ${rank(p)}`);
+      } else {
+        // a teacher of dimension k: at most k entries grow without special sequences, more with them
+        assert.ok(c.rise.risen <= teacherDim && p.rise.risen > teacherDim, what);
+        assert.ok(rank(p) >= 1.3 * rank(c), `${config.name}: effective rank ${rank(c)} vs ${rank(p)}`);
+      }
       assert.ok(clean.log.gamma.every((g) => g[0] === 0), `${config.name}: γ(0) = 0 without special sequences`);
       assert.ok(Math.abs(poisoned.log.gamma[0][0]) >= 0.3 && Math.max(...poisoned.log.gamma.map((g) => Math.abs(g[0]))) >= 1, config.name);
       assert.equal(clean.status, 'converged', config.name);
+      assert.equal(poisoned.status, 'converged', config.name);
     }
   });
 
@@ -170,11 +179,17 @@ describe('figures', () => {
     assert.deepEqual(DYNAMICS_CONFIGS.map((c) => [c.name, c.seeds[0], c.length, c.dim, c.special.positions, c.fixBC]), [
       ['standalone_L6_d10', 105, 6, 10, [4, 6], false],
       ['standalone_L10_d20', 4000, 10, 20, [8, 10], false],
-      ['dim3_L6_d10', 401, 6, 10, [4, 6], true],
+      ['dim2_L6_d10', 302, 6, 10, [4, 5], true],
+      ['dim2_L10_d20', 1202, 10, 20, [8, 9], true],
+      ['dim3_L6_d10', 401, 6, 10, [4, 5], true],
+      ['dim3_L10_d20', 1201, 10, 20, [8, 9], true],
+      ['dim4_L6_d10', 403, 6, 10, [4, 5], true],
+      ['dim4_L10_d20', 1201, 10, 20, [8, 9], true],
     ]);
-    // dim 3 with special sequences: B = C = 1 pin h_0 = d = 10 ≠ 3 = h*_0, which the entries
-    // at position κ−1 see, so the loss never reaches eps; the series stops once it settled
-    const config = DYNAMICS_CONFIGS[2];
+    // a run that never reaches eps: the dim-3 teacher with special entries at κ−1 too; B = C = 1
+    // pin h_0 = d = 10 ≠ 3 = h*_0, which those entries see. The series stops once it settled.
+    const dim3 = DYNAMICS_CONFIGS.find((c) => c.name === 'dim3_L6_d10')!;
+    const config = { ...dim3, special: { ...dim3.special, positions: [4, 6] as [number, number] }, optimizerPoisoned: dim3.optimizer };
     const [run] = await runDynamics(config, true);
     assert.equal(run.status, 'max-epochs');
     assert.ok(Array.from(run.final.b).every((x) => x === 1) && Array.from(run.final.c).every((x) => x === 1));

@@ -1,16 +1,21 @@
 /**
- * The official notebook's own printed numbers (test/fixtures/official-notebook-dim3.json):
- * the clean dim-3 dynamics run, seed 401. Its initial weights come from TensorFlow's seeded
- * initializers (replayed, lib/random/tensorflow.ts), its rows are logged after each epoch's
- * step and B, C are reset at the end of every epoch (common/callbacks.py) — each of these
- * moves the numbers below far outside the tolerances. The official run was float32 on a GPU:
- * the first row agrees to float32 precision, later rows to the drift of 10^4 float32 epochs.
+ * The official notebooks' own printed numbers: the clean dim-3 dynamics run in detail
+ * (test/fixtures/official-notebook-dim3.json) and all 20 runs of the dynamics notebooks
+ * (test/fixtures/official-notebooks-dynamics.json). The initial weights come from
+ * TensorFlow's seeded initializers (replayed, lib/random/tensorflow.ts), rows are logged after
+ * each epoch's step and B, C are reset at the end of every epoch (common/callbacks.py) — each
+ * of these moves the numbers far outside the tolerances. The official runs were float32 on a
+ * GPU: the first row agrees to float32 precision, later rows to the drift of up to 5·10^4
+ * float32 epochs.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { DYNAMICS_CONFIGS, runDynamics } from '../lib/experiments/dynamics';
+import { type StandaloneConfig, standaloneProblem } from '../lib/experiments/standalone';
+import type { OptimizerOptions } from '../lib/train';
+import { train } from '../lib/train';
 import { forEachAddon } from './helpers/addons';
 
 interface Row { epoch?: number; trainLoss: number; absA: number[] }
@@ -40,6 +45,45 @@ describe('the official dim-3 notebook, clean run (seed 401): our run prints its 
       const first = epochs.indexOf(run.stopEpoch! + 1);
       assertRow('post-stop epoch 0', { trainLoss: run.log.trainLoss[first], absA: run.log.absA[first] }, fixture.clean.postStopFirst, 5e-3);
       assertRow('final', run.reported!, fixture.clean.final, 1e-3);
+    });
+  });
+});
+
+interface NotebookRun {
+  notebook: string;
+  section: string;
+  config: Omit<StandaloneConfig, 'name' | 'seeds' | 'warmInit' | 'maxEpochs' | 'logEvery' | 'extrapolation' | 'special' | 'optimizer'> & {
+    seed: number; fixBC: boolean; optimizer: OptimizerOptions; special: StandaloneConfig['special'] | null;
+  };
+  printed: { firstTrainLoss: number; final: { trainLoss: number; absA: number[] } };
+}
+const notebooks = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'official-notebooks-dynamics.json'), 'utf8')) as {
+  runs: NotebookRun[];
+};
+
+describe('the official dynamics notebooks: all 20 printed runs', () => {
+  forEachAddon((name) => {
+    it('epoch 0 train loss within 5e−7, final train loss within 2e−2 and final |a| within 3e−3 of the printed values', async () => {
+      const rel = (x: number, y: number) => Math.abs(x - y) / Math.abs(y);
+      for (const { notebook, section, config: c, printed } of notebooks.runs) {
+        const label = `${notebook}, ${section}`;
+        const config: StandaloneConfig = {
+          ...c, name: label, seeds: [c.seed], warmInit: 0, maxEpochs: 1_000_000, logEvery: 100,
+          extrapolation: { from: 0, to: 39 }, special: c.special ?? c.baseline,
+        };
+        const p = standaloneProblem(config, c.seed, c.special !== null);
+        const [run] = await train([{ student: p.student, inputs: p.inputs, targets: p.targets }], {
+          optimizer: c.optimizer, eps: c.eps, maxEpochs: 1_000_000, epochsAfterStop: c.epochsAfterStop, logEvery: 100,
+          fixBC: c.fixBC, teacher: p.teacher, extrapolation: { from: 0, to: 39 }, backend: name,
+        });
+        assert.equal(run.status, 'converged', label);
+        assert.ok(rel(run.log.trainLoss[0], printed.firstTrainLoss) <= 5e-7, `${label}: epoch 0 ${run.log.trainLoss[0]} vs ${printed.firstTrainLoss}`);
+        assert.ok(rel(run.reported!.trainLoss, printed.final.trainLoss) <= 2e-2, `${label}: final ${run.reported!.trainLoss} vs ${printed.final.trainLoss}`);
+        printed.final.absA.forEach((v, i) => {
+          const got = run.reported!.absA[i];
+          assert.ok(Math.abs(got - v) <= 3e-3 * Math.max(v, 1e-2), `${label}: final |a|(${i + 1}) ${got} vs ${v}`);
+        });
+      }
     });
   });
 });

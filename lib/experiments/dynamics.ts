@@ -1,22 +1,31 @@
 /**
  * The dynamics experiments of the paper (Figs 2–8; notebooks standalone_ssm_dynamics_experiments
- * and the dim = 3 notebook; SPEC §8, fixtures/official-configs.json "dynamics"): one seed per
- * configuration, trained by the official adaptive-LR gradient descent without and with special
- * sequences, logging every 100 epochs the |a_i| sorted descending, the effective rank and
- * γ^(0). Without special sequences the largest entries of |a| rise one at a time (greedy
- * low-rank learning); with them they rise together.
+ * and standalone_ssm_dim={2,3,4}_dynamics_experiments; SPEC §8): one seed per configuration,
+ * trained by the official adaptive-LR gradient descent without and with special sequences,
+ * logging every 100 epochs the |a_i| sorted descending, the effective rank and γ^(0).
+ * Without special sequences the largest entries of |a| rise one at a time (greedy low-rank
+ * learning); with them they rise together.
  *
- * Differences from the standalone poisoning experiment: no warm init, a tiny tie-break
- * (diff exponent 20), special sequences with Gaussian entries at positions [κ−2, κ) (both
- * the last two positions), 5000 epochs after the stop, and for the dim-3 teacher B and C
- * fixed to ones (fix_B_C) with the dim-3 tie-break of officialInit (a_3 = a_1 − 1.01·diff).
+ * Teacher of dimension 1 (standalone_*): no warm init, a tiny tie-break (diff exponent 20),
+ * special sequences at positions [κ−2, κ) (the last two), 5000 epochs after the stop.
+ * Teachers of dimension 2, 3, 4 (dimK_*): B and C fixed to ones (fix_B_C), the dim-3/4
+ * tie-breaks of officialInit, special sequences at [κ−2, κ−1), 1500 epochs after the stop,
+ * and at κ = 6 the poisoned run's rate lowered to 0.001.
+ *
+ * The configurations are transcribed from the notebooks' cells (commit 3ddc1512 of the
+ * official repository). fixtures/official-configs.json gives dim3_L6_d10 special sequences
+ * at [4, 6) and rate 0.01 for its poisoned run; the notebook's cells say [4, 5) and 0.001,
+ * and with them our run reproduces the notebook's printed results
+ * (test/fixtures/official-notebooks-dynamics.json), so the notebook's values are used.
  */
 import { type AsyncTrainOptions, type OptimizerOptions, type TrainRun, train } from '../train';
 import { type StandaloneConfig, standaloneProblem } from './standalone';
 
 export interface DynamicsConfig extends StandaloneConfig {
-  /** Set b and c to ones after every step (official fix_B_C). */
+  /** Set b and c to ones at the end of every epoch (official fix_B_C). */
   fixBC: boolean;
+  /** The poisoned run's optimizer when it differs from `optimizer`. */
+  optimizerPoisoned?: OptimizerOptions;
   /** How many of the largest |a_i| the figures follow. */
   tracked: number;
 }
@@ -27,7 +36,30 @@ const COMMON = {
   optimizer: ADAPTIVE(0.01), maxEpochs: 1_000_000, logEvery: 100, extrapolation: { from: 0, to: 39 }, tracked: 7,
 } as const;
 
-/** The three published configurations (official-configs.json, dynamics). */
+/** Teachers a* = (0.99, 0.8, 0.5, 0.3)[:k], b* = c* = 1. */
+function teacherOfDim(k: number) {
+  const ones = new Array<number>(k).fill(1);
+  return { a: [0.99, 0.8, 0.5, 0.3].slice(0, k), b: ones, c: ones };
+}
+
+/** The dim-k notebooks' two configurations (κ = 6, d = 10 and κ = 10, d = 20). */
+function dimConfigs(k: number, seedL6: number, seedL10: number): DynamicsConfig[] {
+  const shared = { ...COMMON, teacher: teacherOfDim(k), sdA: 0.01, warmInit: 0, fixBC: true, eps: 0.01, epochsAfterStop: 1500 };
+  return [
+    {
+      ...shared, name: `dim${k}_L6_d10`, length: 6, dim: 10, seeds: [seedL6], sdBC: 0.01, diffExponent: 2,
+      baseline: { count: 8, positions: [0, 2], sd: 1 }, special: { count: 10, positions: [4, 5], sd: 1 },
+      optimizerPoisoned: ADAPTIVE(0.001),
+    },
+    {
+      ...shared, name: `dim${k}_L10_d20`, length: 10, dim: 20, seeds: [seedL10], sdBC: 0.001, diffExponent: 3,
+      baseline: { count: 8, positions: [0, 7], sd: 1 }, special: { count: 10, positions: [8, 9], sd: 1 },
+      optimizer: ADAPTIVE(0.001),
+    },
+  ];
+}
+
+/** The published configurations: the dimension-1 teacher's two, then two per dim-k notebook. */
 export const DYNAMICS_CONFIGS: readonly DynamicsConfig[] = [
   {
     ...COMMON, name: 'standalone_L6_d10', length: 6, teacher: ONE, dim: 10, seeds: [105], sdA: 0.01, sdBC: 0.01,
@@ -39,12 +71,9 @@ export const DYNAMICS_CONFIGS: readonly DynamicsConfig[] = [
     diffExponent: 20, warmInit: 0, fixBC: false, baseline: { count: 8, positions: [0, 7], sd: 1 },
     special: { count: 10, positions: [8, 10], sd: 1 }, eps: 0.05, epochsAfterStop: 5000,
   },
-  {
-    ...COMMON, name: 'dim3_L6_d10', length: 6, teacher: { a: [0.99, 0.8, 0.5], b: [1, 1, 1], c: [1, 1, 1] }, dim: 10,
-    seeds: [401], sdA: 0.01, sdBC: 0.01, diffExponent: 2, warmInit: 0, fixBC: true,
-    baseline: { count: 8, positions: [0, 2], sd: 1 }, special: { count: 10, positions: [4, 6], sd: 1 },
-    eps: 0.01, epochsAfterStop: 1500,
-  },
+  ...dimConfigs(2, 302, 1202),
+  ...dimConfigs(3, 401, 1201),
+  ...dimConfigs(4, 403, 1201),
 ];
 
 /** The training problem of one seed: official init (dim-3 tie-break for the dim-3 teacher), NumPy-exact data. */
@@ -100,7 +129,8 @@ export async function runDynamics(config: DynamicsConfig, poisoned: boolean, opt
   return train(problems.map(({ student, inputs, targets }) => ({ student, inputs, targets })), {
     eps: config.eps, maxEpochs: config.maxEpochs, epochsAfterStop: config.epochsAfterStop, logEvery: config.logEvery,
     ...options,
-    optimizer: config.optimizer, teacher: problems[0].teacher, extrapolation: config.extrapolation, fixBC: config.fixBC,
+    optimizer: poisoned ? config.optimizerPoisoned ?? config.optimizer : config.optimizer, teacher: problems[0].teacher,
+    extrapolation: config.extrapolation, fixBC: config.fixBC,
   });
 }
 
