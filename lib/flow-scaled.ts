@@ -6,26 +6,23 @@
  * plateau lasts 10^4000 time units and whose gradients underflow float64 still converge.
  * Physical time is reported as `log10Time`. The method is in native/core/flow_scaled.cc.
  *
- * `gradientFlowLargeKappaSync` runs on the calling thread; `gradientFlowLargeKappa` runs off
- * the main thread and returns a Promise, with throttled progress and AbortSignal
- * cancellation (the partial result comes back with status 'aborted').
+ * `gradientFlowLargeKappaSync` runs on the calling thread; `gradientFlowLargeKappa` returns
+ * a Promise, with throttled progress and AbortSignal cancellation (the partial result comes
+ * back with status 'aborted'); on the native addon it runs off the main thread, on the
+ * WebAssembly build (backend 'wasm', or automatic without the addon) for now synchronously
+ * once the Promise's run starts.
  */
 import type { SequenceBatch } from './backends/backend';
 import type { BackendChoice } from './backends/loader';
-import {
-  type Addon,
-  type NativeScaledFlowConfig,
-  type NativeScaledFlowResult,
-  type ScaledFlowProgress,
-  requireNativeAddon,
-} from './backends/native';
+import type { NativeScaledFlowConfig, NativeScaledFlowResult, RunAddon, ScaledFlowProgress } from './backends/addon-types';
+import { requireRunAddon } from './backends/run-addon';
 import { SsmPoisonError } from './errors';
 import type { FlowProblem } from './flow';
 import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, toSequences } from './model';
 import { checkFiniteNumber, checkInteger, checkObject, rangeError, toVector, typeError } from './validate';
 
-export type { ScaledFlowProgress } from './backends/native';
+export type { ScaledFlowProgress } from './backends/addon-types';
 
 /** Integrators usable in arc length ('rosenbrock', RODAS4 with the exact scaled Jacobian,
  * is the default; 'dopri5' is not stiff and fails honestly on poisoned runs). */
@@ -74,7 +71,7 @@ export interface LargeKappaOptions {
   teacher?: DiagonalSSM | { a: ArrayLike<number>; b: ArrayLike<number>; c: ArrayLike<number> };
   /** Range of the extrapolation error (default { from: 0, to: 39 }). */
   extrapolation?: { from?: number; to?: number };
-  /** 'native' (default) or 'native-portable'; 'js' is not supported. */
+  /** 'native', 'native-portable' or 'wasm' (default: SSM_POISON_BACKEND, else automatic); 'js' is not supported. */
   backend?: BackendChoice;
 }
 
@@ -147,15 +144,14 @@ const OPTION_KEYS = [
   'recordEvery', 'maxRecords', 'rescale', 'teacher', 'extrapolation', 'backend',
 ] as const;
 
-function scaledAddon(choice: BackendChoice | undefined): Addon {
-  const name = choice === undefined || choice === 'auto' ? 'native' : choice;
-  if (name === 'js' || name === 'wasm') {
+function scaledAddon(choice: BackendChoice | undefined): RunAddon {
+  if (choice === 'js') {
     throw new SsmPoisonError(
-      `The large-κ gradient flow is not supported by the ${name} backend; use backend 'native' or 'native-portable'`,
+      "The large-κ gradient flow is not supported by the js backend; use backend 'native', 'native-portable' or 'wasm'",
       'ERR_SSM_NOT_SUPPORTED',
     );
   }
-  return requireNativeAddon<Addon>(choice, 'the large-κ gradient flow');
+  return requireRunAddon(choice, 'the large-κ gradient flow').addon;
 }
 
 function positive(value: unknown, name: string, fallback: number): number {

@@ -1,12 +1,15 @@
 /**
- * Gradient flow da/dt = −∇L(a) (SPEC §6): the typed API over the native integrators.
- * `gradientFlowSync` runs on the calling thread (short runs); `gradientFlow` runs off the
- * main thread and returns a Promise, with throttled progress and AbortSignal cancellation
- * (the partial result comes back with status 'aborted').
+ * Gradient flow da/dt = −∇L(a) (SPEC §6): the typed API over the core's integrators, in
+ * the native addon or its WebAssembly build (options.backend; automatic: native, then
+ * wasm). `gradientFlowSync` runs on the calling thread (short runs); `gradientFlow`
+ * returns a Promise, with throttled progress and AbortSignal cancellation (the partial
+ * result comes back with status 'aborted'); on the native addon it runs off the main
+ * thread, on wasm (for now) synchronously once the Promise's run starts.
  */
 import type { SequenceBatch } from './backends/backend';
 import { type BackendChoice } from './backends/loader';
-import { type Addon, type NativeOdeOptions, type NativeProblemFields, requireNativeAddon } from './backends/native';
+import type { NativeFlowConfig, NativeFlowResult, RunAddon } from './backends/addon-types';
+import { requireRunAddon } from './backends/run-addon';
 import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import {
@@ -72,7 +75,7 @@ export interface GradientFlowOptions {
   teacher?: DiagonalSSM | DiagonalSSMParams;
   /** Range of the extrapolation error (default { from: 0, to: 39 }). */
   extrapolation?: { from?: number; to?: number };
-  /** 'native' (default) or 'native-portable'. */
+  /** 'native', 'native-portable' or 'wasm' (default: SSM_POISON_BACKEND, else automatic). */
   backend?: BackendChoice;
 }
 
@@ -127,55 +130,8 @@ const OPTION_KEYS = [
   'spacing', 'train', 'recordBC', 'teacher', 'extrapolation', 'backend', 'mlp',
 ] as const;
 
-/** The raw config the addon reads (native/napi/flow.cc). */
-interface NativeFlowConfig extends NativeProblemFields {
-  train: number;
-  ode: NativeOdeOptions;
-  until: number;
-  lossTol: number;
-  gradTol: number;
-  outputTimes: Float64Array;
-  record: { a: boolean; b: boolean; c: boolean };
-  mlp?: { width: number; depth: number; weights: Float64Array };
-}
-
-interface NativeFlowResult {
-  status: number;
-  message: string;
-  t: number;
-  nfev: number;
-  njev: number;
-  nlu: number;
-  nsteps: number;
-  nrejected: number;
-  restarts: number;
-  written: number;
-  times: Float64Array;
-  a?: Float64Array;
-  b?: Float64Array;
-  c?: Float64Array;
-  loss: Float64Array;
-  gamma0: Float64Array;
-  extrapolationError: Float64Array;
-  finalA: Float64Array;
-  finalB: Float64Array;
-  finalC: Float64Array;
-  finalMlp?: Float64Array;
-  finalLoss: number;
-  finalGamma0: number;
-  finalExtrapolationError: number;
-  finalGradNorm: number;
-  converged: boolean;
-}
-
-type FlowAddon = Addon & {
-  gradientFlow(config: NativeFlowConfig): NativeFlowResult;
-  gradientFlowAsync(config: NativeFlowConfig, onProgress: ((p: { t: number; loss: number; steps: number }) => void) | undefined,
-    progressMs: number, aborted?: boolean): { promise: Promise<NativeFlowResult>; abort(): void };
-};
-
-function flowAddon(choice: BackendChoice | undefined): FlowAddon {
-  return requireNativeAddon<FlowAddon>(choice, 'gradient flow');
+function flowAddon(choice: BackendChoice | undefined): RunAddon {
+  return requireRunAddon(choice, 'gradient flow').addon;
 }
 
 /** Output times: n points spaced linearly over [0, until] or logarithmically up to until. */

@@ -1,13 +1,16 @@
 /**
- * Gradient-descent training (SPEC §5): the typed API over the native training loops. One
- * call trains several students (e.g. one per seed, each with its own data) in parallel;
- * every epoch runs in native code. `trainSync` runs on the calling thread; `train` runs
- * off the main thread and returns a Promise, with throttled progress and AbortSignal
- * cancellation (partial logs come back with status 'aborted').
+ * Gradient-descent training (SPEC §5): the typed API over the core's training loops, in
+ * the native addon or its WebAssembly build (options.backend; automatic: native, then
+ * wasm). One call trains several students (e.g. one per seed, each with its own data);
+ * every epoch runs in the core. `trainSync` runs on the calling thread; `train` returns a
+ * Promise, with throttled progress and AbortSignal cancellation (partial logs come back
+ * with status 'aborted'); on the native addon it runs off the main thread, on wasm (for
+ * now) synchronously once the Promise's run starts.
  */
 import type { SequenceBatch } from './backends/backend';
 import type { BackendChoice } from './backends/loader';
-import { requireNativeAddon, type Addon } from './backends/native';
+import type { NativeTrainConfig, NativeTrainResult, RunAddon } from './backends/addon-types';
+import { requireRunAddon } from './backends/run-addon';
 import { checkJobControl, runNativeJob } from './native-job';
 import { DiagonalSSM, type DiagonalSSMParams, toSequences } from './model';
 import { checkFiniteNumber, checkInteger, checkObject, rangeError, toVector, typeError } from './validate';
@@ -136,36 +139,6 @@ const OPTION_KEYS = [
 ] as const;
 /** Log rows kept per student at most (a run that would log more drops the rest, counted). */
 const MAX_LOG_ROWS = 1_000_000;
-
-interface NativeTrainConfig {
-  students: number; dim: number; count: number; length: number;
-  a: Float64Array; b: Float64Array; c: Float64Array; x: Float64Array; targets: Float64Array;
-  train: number; fixBC: boolean;
-  optimizer: { kind: number; lr: number; beta: number; soft: number; beta1: number; beta2: number; epsilon: number; weightDecay: number };
-  batchSize: number; batchSeed: number; eps: number; maxEpochs: number; epochsAfterStop: number; logEvery: number;
-  maxLogs: number;
-  mlp?: { width: number; depth: number; weights: Float64Array };
-  testCount?: number; testLength?: number; testX?: Float64Array; testTargets?: Float64Array;
-  teacherA?: Float64Array; teacherB?: Float64Array; teacherC?: Float64Array; extFrom?: number; extTo?: number;
-}
-
-interface NativeTrainResult {
-  finalA: Float64Array; finalB: Float64Array; finalC: Float64Array; finalLoss: Float64Array;
-  finalExtrapolationError: Float64Array; finalMlp?: Float64Array; finalTestError?: Float64Array;
-  status: number[]; epochs: number[]; stopEpoch: number[]; divergedEpoch: number[]; logCount: number[];
-  logsDropped: number[]; reported: number[];
-  logEpoch?: Float64Array; logLoss?: Float64Array; logExtrapolationError?: Float64Array; logAbsA?: Float64Array;
-  logEffectiveRank?: Float64Array; logGamma?: Float64Array; logLearningRate?: Float64Array; logGradNorm?: Float64Array;
-  logTestError?: Float64Array;
-}
-
-type TrainAddon = Addon & {
-  train(config: NativeTrainConfig): NativeTrainResult;
-  trainAsync(config: NativeTrainConfig, onProgress: ((p: { epoch: number; loss: number }) => void) | undefined,
-    progressMs: number, aborted?: boolean): { promise: Promise<NativeTrainResult>; abort(): void };
-  kernelGradNormFast(a: Float64Array, b: Float64Array, c: Float64Array, e: Float64Array): number;
-  mlpPredict(width: number, depth: number, weights: Float64Array, z: Float64Array): Float64Array;
-};
 
 function positive(value: unknown, name: string): number {
   const v = checkFiniteNumber(value, name);
@@ -341,8 +314,8 @@ function toRuns(r: NativeTrainResult, config: NativeTrainConfig): TrainRun[] {
   return runs;
 }
 
-function trainAddon(choice: BackendChoice | undefined): TrainAddon {
-  return requireNativeAddon<TrainAddon>(choice, 'training');
+function trainAddon(choice: BackendChoice | undefined): RunAddon {
+  return requireRunAddon(choice, 'training').addon;
 }
 
 /** Trains every problem's student on the calling thread (for short runs). */

@@ -3,6 +3,7 @@
 #   native/wasm/ssm_poison.wasm       baseline wasm32 (MVP + the default features)
 #   native/wasm/ssm_poison_simd.wasm  the same with -msimd128 (chosen when the runtime has SIMD)
 # Compile and link are two steps; the portable BLAS path; one thread; no C++ exceptions.
+# The module imports one function, env.ssm_wasm_progress (progress of long runs).
 # The output is deterministic (no debug info, names or paths), so CI rebuilds it and
 # compares it with the committed files.
 #
@@ -21,7 +22,7 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
   exit 1
 fi
 
-# The kernels and the RNG (the training loops and the ODE solvers come later).
+# The kernels, the RNG, the training loops, the gradient flows and the ODE solvers.
 SOURCES=(
   native/core/blas_portable.cc
   native/core/info.cc
@@ -32,7 +33,21 @@ SOURCES=(
   native/core/metrics.cc
   native/core/mt19937.cc
   native/core/glibc_log.cc
+  native/core/kernel_norm.cc
+  native/core/mlp.cc
+  native/core/train.cc
+  native/core/dopri5.cc
+  native/core/rosenbrock.cc
+  native/core/lsoda.cc
+  native/core/ode_auto.cc
+  native/core/ode_common.cc
+  native/core/ode_restart.cc
+  native/core/ode_problems.cc
+  native/core/flow.cc
+  native/core/flow_scaled.cc
   native/wasm/exports.cc
+  native/wasm/exports_run.cc
+  native/wasm/layouts.cc
 )
 
 # -ffp-contract=off everywhere: wasm has no fused multiply-add, and mt19937.cc must round

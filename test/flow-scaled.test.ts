@@ -25,7 +25,8 @@ import {
   gradientFlowLargeKappaSync,
 } from '../lib/flow-scaled';
 import { officialDiff } from '../lib/init';
-import { loadAddon } from '../lib/backends/native';
+import type { RunAddon } from '../lib/backends/addon-types';
+import { type AddonName, forEachAddon, tryRunAddon } from './helpers/addons';
 import { THEOREM1_CONFIGS, THEOREM1_EXTRAPOLATION, type Theorem1Problem, theorem1Problem } from '../lib/experiments/theorem1';
 
 const DIM = 10;
@@ -38,10 +39,10 @@ function problem(length: number, seed: number, poisoned: boolean, dim = DIM, sdA
   return theorem1Problem({ length, dim, sdA, diff }, seed, poisoned);
 }
 
-function run(p: Theorem1Problem, options: LargeKappaOptions = {}): LargeKappaResult {
+function runOn(backend: AddonName, p: Theorem1Problem, options: LargeKappaOptions = {}): LargeKappaResult {
   return gradientFlowLargeKappaSync(
     { student: p.student, inputs: p.inputs, targets: p.targets },
-    { teacher: p.teacher, extrapolation: THEOREM1_EXTRAPOLATION, ...options },
+    { teacher: p.teacher, extrapolation: THEOREM1_EXTRAPOLATION, backend, ...options },
   );
 }
 
@@ -89,7 +90,14 @@ function maxRelative(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return m;
 }
 
-describe('gradient flow for large κ (arc length, log time, scaled arithmetic)', () => {
+
+/** The suites that run on every implementation of the run methods. */
+function tests(backend: AddonName, addon: RunAddon): void {
+  const run = (p: Theorem1Problem, options: LargeKappaOptions = {}) => runOn(backend, p, options);
+  const flowSync: typeof gradientFlowSync = (problem, options = {}) => gradientFlowSync(problem, { backend, ...options });
+  const kappaSync: typeof gradientFlowLargeKappaSync = (problem, options = {}) => gradientFlowLargeKappaSync(problem, { backend, ...options });
+  const kappa: typeof gradientFlowLargeKappa = (problem, options = {}) => gradientFlowLargeKappa(problem, { backend, ...options });
+
   describe('Theorem-1 setting, d = 10, sd_A = 1e−3', () => {
     for (const seed of SEEDS) {
       const clean: number[] = [];
@@ -151,7 +159,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
       for (const poisoned of [false, true]) {
         it(`κ = ${cfg.length}, d = ${cfg.dim}, seed ${seed}, ${poisoned ? 'poisoned' : 'clean'}`, () => {
           const p = problem(cfg.length, seed, poisoned, cfg.dim, cfg.sdA, officialDiff(cfg.sdA, cfg.diffExponent));
-          const ordinary = gradientFlowSync(
+          const ordinary = flowSync(
             { student: p.student, inputs: p.inputs, targets: p.targets },
             {
               method: 'rosenbrock', rtol: 1e-11, atol: 1e-18, lossTol: 1e-20, teacher: p.teacher,
@@ -161,7 +169,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
           assert.equal(ordinary.status, 'converged', ordinary.message);
           // a physical time in the middle of the escape (in log scale)
           const tMid = 10 ** (Math.log10(ordinary.t) - 0.3);
-          const reference = gradientFlowSync(
+          const reference = flowSync(
             { student: p.student, inputs: p.inputs, targets: p.targets },
             { method: 'rosenbrock', rtol: 1e-11, atol: 1e-18, until: tMid, outputs: [tMid] },
           );
@@ -193,7 +201,6 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
     for (const { k, poisoned, a0, a1 } of points) {
       it(`κ = ${k} ${poisoned ? 'poisoned' : 'clean'}: unit direction where ∇L underflows, Jacobian = central differences`, () => {
         const p = problem(k, 242, poisoned);
-        const addon = loadAddon('native');
         const config = { dim: DIM, count: p.inputs.count, length: k, a: p.student.a, b: p.student.b, c: p.student.c,
           x: p.inputs.x, targets: p.targets };
         // a point on the way: a_1 half-way out of the plateau, the others at init
@@ -243,7 +250,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
         const grid = new Set<number>([0]);
         for (let j = 0; j < n; j++) grid.add(T * 10 ** (-8 + (8 * j) / (n - 1))).add((T * j) / (n - 1));
         const times = [...grid].sort((x, y) => x - y);
-        const o = gradientFlowSync({ student: p.student, inputs: p.inputs, targets: p.targets },
+        const o = flowSync({ student: p.student, inputs: p.inputs, targets: p.targets },
           { method: 'rosenbrock', rtol: 1e-11, atol: 1e-18, until: T, outputs: times });
         let chords = 0;
         for (let j = 1; j < o.a.length; j++) {
@@ -290,7 +297,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
 
     it('a rest point (∇L = 0 exactly) is reported as stationary, never as converged', () => {
       const p = problem(64, 242, false);
-      const r = gradientFlowLargeKappaSync({ student: { a: new Float64Array(DIM), b: p.student.b, c: p.student.c },
+      const r = kappaSync({ student: { a: new Float64Array(DIM), b: p.student.b, c: p.student.c },
         inputs: p.inputs, targets: p.targets });
       assert.equal(r.status, 'stationary');
       assert.equal(r.converged, false);
@@ -313,7 +320,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
       x[k] = 1; // the same sequence with two labels: min L = 0.25
       const a = Array.from({ length: DIM }, (_, i) => 1e-3 * (1 - 0.05 * i));
       const one = new Array(DIM).fill(1);
-      const r = gradientFlowLargeKappaSync({ student: { a, b: one, c: one }, inputs: { count: 2, length: k, x }, targets: [1, 2] });
+      const r = kappaSync({ student: { a, b: one, c: one }, inputs: { count: 2, length: k, x }, targets: [1, 2] });
       assert.equal(r.status, 'step-too-small');
       assert.equal(r.converged, false);
       assert.match(r.message, /no progress/);
@@ -321,10 +328,12 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
       assert.ok(r.nsteps < 20_000);
     });
 
-    it('the portable addon gives the same result', () => {
+    it('gives the native addon\'s result', function () {
+      if (backend === 'native') this.skip();
+      if (tryRunAddon('native').addon === undefined) this.skip();
       const p = problem(512, 243, true);
-      const a = run(p);
-      const b = run(p, { backend: 'native-portable' });
+      const a = runOn('native', p);
+      const b = run(p);
       assert.equal(b.status, 'converged');
       assert.ok(Math.abs(a.log10Time - b.log10Time) < 1e-9);
       for (let i = 0; i < DIM; i++) assert.ok(Math.abs(a.final.a[i] - b.final.a[i]) < 1e-9);
@@ -334,7 +343,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
       const p = problem(4096, 242, true);
       const sync = run(p);
       const seen: number[] = [];
-      const r = await gradientFlowLargeKappa(
+      const r = await kappa(
         { student: p.student, inputs: p.inputs, targets: p.targets },
         { teacher: p.teacher, extrapolation: THEOREM1_EXTRAPOLATION, progressMs: 0, onProgress: (q) => seen.push(q.log10Time) },
       );
@@ -344,13 +353,15 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
       assert.ok(seen.length > 0 && seen.every((t) => Number.isFinite(t) || t === -Infinity));
       const controller = new AbortController();
       controller.abort();
-      const aborted = await gradientFlowLargeKappa({ student: p.student, inputs: p.inputs, targets: p.targets },
+      const aborted = await kappa({ student: p.student, inputs: p.inputs, targets: p.targets },
         { signal: controller.signal });
       assert.equal(aborted.status, 'aborted');
       assert.equal(aborted.converged, false);
     });
   });
+}
 
+describe('gradient flow for large κ (arc length, log time, scaled arithmetic)', () => {
   describe('validation', () => {
     const p = problem(64, 242, true);
     const prob = { student: p.student, inputs: p.inputs, targets: p.targets };
@@ -389,8 +400,7 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
         e instanceof SsmPoisonError && e.code === 'ERR_SSM_NOT_SUPPORTED' && /js backend/.test(e.message));
     });
 
-    it('the addon checks its config again (no crash on bad input)', () => {
-      const addon = loadAddon('native');
+    forEachAddon((name, addon) => it(`${name}: the addon checks its config again (no crash on bad input)`, () => {
       const config = {
         dim: DIM, count: 2, length: 64, a: p.student.a, b: p.student.b, c: p.student.c, x: p.inputs.x,
         targets: p.targets, ode: { method: 1, rtol: 1e-8, atol: 1e-14, firstStep: 0, maxStep: Infinity, maxSteps: 100 },
@@ -414,6 +424,8 @@ describe('gradient flow for large κ (arc length, log time, scaled arithmetic)',
         assert.throws(() => addon.gradientFlowScaled({ ...config, ...patch } as never), (e: unknown) =>
           e instanceof Error && re.test((e as Error).message), JSON.stringify(Object.keys(patch)));
       }
-    });
+    }));
   });
+
+  forEachAddon((name, addon) => tests(name, addon));
 });

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { type Addon, type NativeOdeOptions } from '../lib/backends/native';
+import type { NativeOdeOptions, RunAddon as Addon } from '../lib/backends/addon-types';
 import { type Theorem1Config, THEOREM1_CONFIGS, runTheorem1, theorem1Problem } from '../lib/experiments/theorem1';
 import { officialDiff } from '../lib/init';
 import { PROBLEM, ROBERTSON_REFERENCE, decaySolution, logisticSolution, scaledError } from './helpers/ode-reference';
@@ -280,6 +280,7 @@ function theorem1Tests(backend: AddonName): void {
   it('the 16 published runs: within 1e−5 of the official values, or of the official code where it is CPU-dependent', () => {
     let checked = 0;
     let cpuDependent = 0;
+    let roundingBranch = 0;
     for (const r of FIXTURE.theorem1) {
       if (r.published === undefined) continue;
       checked++;
@@ -287,15 +288,23 @@ function theorem1Tests(backend: AddonName): void {
       const dev = rel(res.finalExtrapolationError, r.published.extrapolationError);
       if (dev <= ACCEPT) continue;
       // The official code itself (recorded on two CPUs) misses the published value here by
-      // more than the bound, and ours is what it gives on one of them.
+      // more than the bound, and ours is what it gives on one of them; or odeint flips here
+      // under last-bit rounding noise (its rounding-perturbed runs, as in the per-run test:
+      // the WebAssembly build has no fused multiply-add where the native one has) and ours
+      // is one of those branches.
       const official = officialOnCpus(r);
       const spread = Math.max(...official.map((e) => rel(e, r.published!.extrapolationError)));
       const nearest = Math.min(...official.map((e) => rel(res.finalExtrapolationError, e)));
-      assert.ok(spread > ACCEPT && nearest <= 1e-6,
-        `${r.name} seed ${r.seed}: ${dev} from the published value; the official code's spread over CPUs ${spread}, ours to its nearest ${nearest}`);
-      cpuDependent++;
+      const nearestPerturbed = Math.min(...r.rounding.extrapolationErrors.map((e) => rel(res.finalExtrapolationError, e)));
+      const onCpuBranch = spread > ACCEPT && nearest <= 1e-6;
+      assert.ok(onCpuBranch || (roundingSpread(r) > ACCEPT && nearestPerturbed <= 1e-6),
+        `${r.name} seed ${r.seed}: ${dev} from the published value; the official code's spread over CPUs ${spread}, ours to its nearest ${nearest}; ` +
+        `odeint's rounding spread ${roundingSpread(r)}, ours to its nearest perturbed run ${nearestPerturbed}`);
+      if (onCpuBranch) cpuDependent++;
+      else roundingBranch++;
     }
-    assert.ok(cpuDependent <= 1, `${cpuDependent} runs off the published values`);
+    assert.ok(cpuDependent <= 1, `${cpuDependent} runs off the published values on a CPU-dependent branch`);
+    assert.ok(roundingBranch <= 1, `${roundingBranch} runs off the published values on a rounding branch of odeint`);
     assert.equal(checked, 16);
     // the published means are reproduced to the same level
     for (const cfg of THEOREM1_CONFIGS) {

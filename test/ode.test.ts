@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 
-import { type Addon, type NativeOdeOptions } from '../lib/backends/native';
+import type { NativeOdeOptions, RunAddon as Addon } from '../lib/backends/addon-types';
 import {
   METHOD,
   METHOD_NAMES,

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { resolveRunBackend } from '../lib/backends/run-addon';
 import { parseExperimentConfig, type GradientFlowConfig } from '../lib/config/schema';
 import { flowProblem, runFlowExperiment } from '../lib/experiments/flow-config';
 import { STANDALONE_CONFIGS, runStandalone } from '../lib/experiments/standalone';
@@ -88,7 +89,7 @@ describe('ssm-poison run', () => {
         assert.equal(out.config.flow.atol, 1.49012e-8);
         assert.deepEqual(out.config.eval.extrapolation, { from: 0, to: 20 });
         assert.deepEqual(out.config.seeds, [242, 243, 244, 246]);
-        assert.equal(out.backend.flow, 'native');
+        assert.equal(out.backend.flow, resolveRunBackend(undefined, 'gradient flows'), 'the automatic choice: native, else wasm');
         const want = official.runs.filter((x) => x.poisoned === (kind === 'poisoned'));
         assert.equal(out.runs.length, want.length);
         const report: string[] = [];
@@ -339,7 +340,21 @@ describe('ssm-poison run', () => {
     assert.match(r.stdout, /1\.49012e-8/);
   });
 
+  it('Ctrl-C (SIGINT) on the WebAssembly build (a synchronous run for now) ends the process at once', async function () {
+    if (resolveRunBackend(undefined, 'gradient flows') !== 'wasm') this.skip();
+    const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));
+    c.flow.method = 'dopri5';
+    const child = spawn(process.execPath, [bin, 'run', write('slow-wasm.json', c), '--json'], { cwd: root });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const started = Date.now();
+    child.kill('SIGINT');
+    const signal = await new Promise<string | null>((resolve) => child.on('close', (_n, s) => resolve(s)));
+    assert.ok(Date.now() - started < 5000, 'stops promptly');
+    assert.equal(signal, 'SIGINT');
+  });
+
   it('Ctrl-C (SIGINT) stops the running integration cleanly: exit code 130, the finished seeds printed', async function () {
+    if (resolveRunBackend(undefined, 'gradient flows') === 'wasm') this.skip(); // graceful needs a run off the main thread
     this.timeout(20_000);
     // an explicit method on the stiff Theorem-1 flow: a long run (millions of steps)
     const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));

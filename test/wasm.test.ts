@@ -124,13 +124,14 @@ describe('wasm backend', () => {
     assert.equal(getBackend('wasm').setThreads, undefined);
   });
 
-  it('the module has no imports and the expected exports', () => {
+  it('the module imports only the progress function and has the expected exports', () => {
     const WA = (globalThis as unknown as { WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): unknown[]; exports(m: object): { name: string }[] } } }).WebAssembly;
     for (const file of Object.values(WASM_FILES)) {
       const mod = new WA.Module(fs.readFileSync(path.join(REPO_ROOT, file)));
-      assert.deepEqual(WA.Module.imports(mod), [], `${file} imports`);
+      assert.deepEqual(WA.Module.imports(mod), [{ module: 'env', name: 'ssm_wasm_progress', kind: 'function' }], `${file} imports`);
       const names = WA.Module.exports(mod).map((e) => e.name);
-      for (const name of ['memory', '_initialize', 'ssm_wasm_malloc', 'ssm_wasm_free', 'ssm_wasm_evaluate', 'ssm_wasm_mt_normal']) {
+      for (const name of ['memory', '_initialize', 'ssm_wasm_malloc', 'ssm_wasm_free', 'ssm_wasm_evaluate', 'ssm_wasm_mt_normal',
+        'ssm_wasm_layouts', 'ssm_wasm_train', 'ssm_wasm_gradient_flow', 'ssm_wasm_gradient_flow_scaled', 'ssm_wasm_ode_solve_problem']) {
         assert.ok(names.includes(name), `${file} exports ${name}`);
       }
     }

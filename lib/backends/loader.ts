@@ -91,7 +91,8 @@ function loadFailure(tried: BackendName[]): SsmPoisonError {
 
 const AUTO_ORDER: BackendName[] = ['native', 'native-portable', 'wasm'];
 
-function defaultChoice(): BackendName | 'auto' {
+/** SSM_POISON_BACKEND, or 'auto' when it is unset. */
+export function defaultChoice(): BackendName | 'auto' {
   const env = process.env.SSM_POISON_BACKEND?.trim();
   if (!env) return 'auto';
   if (env === 'auto' || (BACKEND_NAMES as string[]).includes(env)) return env as BackendName | 'auto';

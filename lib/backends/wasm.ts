@@ -1,23 +1,12 @@
 /**
- * The WebAssembly build of native/core as a Backend (native/wasm, DESIGN.md "WASM").
- *
- * The module has no imports: it is compiled and instantiated synchronously
- * (`new WebAssembly.Module` + `new WebAssembly.Instance(module, {})` + `_initialize()`).
- * Two builds ship: ssm_poison_simd.wasm (-msimd128) when the runtime validates a tiny SIMD
- * module, ssm_poison.wasm otherwise. Both compute the same numbers (the core fixes its lane
- * order and wasm has no fused multiply-add).
+ * The WebAssembly build of native/core as a kernel Backend (native/wasm, DESIGN.md "WASM").
+ * Loading, the instance and call buffers are in wasm-module.ts; the training loops and
+ * gradient flows of the same module in wasm-run-addon.ts.
  *
  * Arguments are checked here with the native binding's rules and messages
- * (native/napi/args.cc), so callers cannot tell the two apart; the core checks again.
- * Every call copies its Float64Arrays into linear memory (malloc'd, freed after the call)
- * and the results out. The module holds no state between calls (the MT19937 state lives
- * in the NumpyRandom object), so after a trap (an allocation that failed inside the core)
- * the instance is dropped and the next call starts a fresh one.
+ * (native/napi/args.cc, wasm-args.ts), so callers cannot tell the two apart; the core
+ * checks again.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-
-import { SsmPoisonError } from '../errors';
 import type {
   Backend,
   BackendInfo,
@@ -28,191 +17,10 @@ import type {
   ScanMode,
   SequenceBatch,
 } from './backend';
+import { MAX_ELEMENTS, expected, finiteNumber, float64Array, integer, outputSize, requireShape } from './wasm-args';
+import { type Call, type Runtime, type WasmExports, type WasmVariant, cString, defaultVariant, wasmRuntime } from './wasm-module';
 
-/** Where the built modules live, relative to the package root. */
-export const WASM_FILES = {
-  simd: path.join('native', 'wasm', 'ssm_poison_simd.wasm'),
-  plain: path.join('native', 'wasm', 'ssm_poison.wasm'),
-} as const;
-export type WasmVariant = keyof typeof WASM_FILES;
-
-const packageRoot = path.join(__dirname, '..', '..', '..');
-
-/** The exports of native/wasm/exports.cc. Sizes are doubles, pointers offsets. */
-interface WasmExports {
-  memory: { readonly buffer: ArrayBuffer };
-  _initialize(): void;
-  ssm_wasm_malloc(bytes: number): number;
-  ssm_wasm_free(ptr: number): void;
-  ssm_wasm_status_message(status: number): number;
-  ssm_wasm_blas_name(): number;
-  ssm_wasm_impulse_response(count: number, dim: number, a: number, b: number, c: number, length: number, h: number): number;
-  ssm_wasm_forward(count: number, dim: number, a: number, b: number, c: number, n: number, k: number, x: number,
-    y: number): number;
-  ssm_wasm_scan(count: number, dim: number, a: number, b: number, c: number, n: number, k: number, x: number,
-    mode: number, out: number): number;
-  ssm_wasm_evaluate(count: number, dim: number, a: number, b: number, c: number, n: number, k: number, x: number,
-    targets: number, out: number): number;
-  ssm_wasm_extrapolation_error(count: number, dim: number, a: number, b: number, c: number, tcount: number,
-    tdim: number, ta: number, tb: number, tc: number, from: number, to: number, out: number): number;
-  ssm_wasm_effective_rank(count: number, dim: number, a: number, b: number, c: number, out: number): number;
-  ssm_wasm_mt_state_size(): number;
-  ssm_wasm_mt_seed(state: number, seed: number): void;
-  ssm_wasm_mt_random_sample(state: number, n: number, out: number): void;
-  ssm_wasm_mt_normal(state: number, loc: number, scale: number, n: number, out: number): void;
-}
-
-// ---------------------------------------------------------------------------------------
-// Loading
-
-/** The part of the WebAssembly JS API used here (tsconfig has no DOM lib). */
-interface WasmModule {
-  readonly __brand?: 'WebAssembly.Module';
-}
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
-  RuntimeError: new (message?: string) => Error;
-  validate(bytes: Uint8Array): boolean;
-}
-const WA = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-
-/** `i32.const 0; i8x16.splat` in a function returning v128: valid only with SIMD. */
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b,
-]);
-
-/** Whether this runtime has WebAssembly at all (not under --jitless, for example). */
-export function hasWebAssembly(): boolean {
-  return typeof WA === 'object' && WA !== null && typeof WA.Module === 'function';
-}
-
-/** Whether this runtime supports WebAssembly fixed-width SIMD (128-bit). */
-export function wasmSimdSupported(): boolean {
-  return hasWebAssembly() && WA!.validate(SIMD_PROBE);
-}
-
-const modules = new Map<WasmVariant, WasmModule>();
-
-/** The compiled module of a variant (read and compiled once, synchronously). */
-function loadWasmModule(variant: WasmVariant): WasmModule {
-  const cached = modules.get(variant);
-  if (cached) return cached;
-  if (!hasWebAssembly()) throw new Error('WebAssembly is not available in this Node.js (was it started with --jitless?)');
-  const file = path.join(packageRoot, WASM_FILES[variant]);
-  const module = new WA!.Module(fs.readFileSync(file));
-  modules.set(variant, module);
-  return module;
-}
-
-function instantiate(module: WasmModule): WasmExports {
-  const exports = new WA!.Instance(module, {}).exports as unknown as WasmExports;
-  exports._initialize();
-  return exports;
-}
-
-// ---------------------------------------------------------------------------------------
-// Argument checks, with the messages of native/napi/args.cc
-
-const MAX_ELEMENTS = 2 ** 31;
-
-function typeOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    if (v instanceof Float64Array) return 'Float64Array';
-    if (v instanceof Float32Array) return 'Float32Array';
-    if (v instanceof Int32Array) return 'Int32Array';
-    if (v instanceof Uint8Array) return 'Uint8Array';
-    return 'TypedArray';
-  }
-  if (Array.isArray(v)) return 'Array';
-  const t = typeof v;
-  return t === 'undefined' ? 'object' : t;
-}
-
-/** C's printf("%.17g", d) for a finite d. */
-function g17(d: number): string {
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  const [mantissa, exp] = d.toExponential(16).split('e');
-  const x = Number(exp);
-  const trim = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (x < -4 || x >= 17) {
-    const e = Math.abs(x);
-    return `${trim(mantissa)}e${x < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  return trim(d.toFixed(16 - x));
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-    return g17(v);
-  }
-  if (typeof v === 'string') {
-    const bytes = Buffer.from(v, 'utf8');
-    return `"${bytes.length > 40 ? `${bytes.subarray(0, 40).toString('utf8')}…` : v}"`;
-  }
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return `${typeOf(v)}(${(v as Float64Array).length})`;
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return typeOf(v);
-}
-
-function expected(what: string, name: string, v: unknown): string {
-  return `Expected ${what} for ${name} but received ${show(v)} of type ${typeOf(v)}`;
-}
-
-function float64Array(v: unknown, name: string): Float64Array {
-  if (!(v instanceof Float64Array)) throw new TypeError(expected('a Float64Array', name, v));
-  return v;
-}
-
-function integer(v: unknown, name: string, min: number, max: number): number {
-  if (typeof v !== 'number') throw new TypeError(expected('an integer', name, v));
-  if (!Number.isFinite(v) || Math.floor(v) !== v || v < min || v > max) {
-    throw new RangeError(expected(`an integer between ${min} and ${max}`, name, v));
-  }
-  return v;
-}
-
-function finiteNumber(v: unknown, name: string): number {
-  if (typeof v !== 'number') throw new TypeError(expected('a finite number', name, v));
-  if (!Number.isFinite(v)) throw new RangeError(expected('a finite number', name, v));
-  return v;
-}
-
-function requireShape(array: Float64Array, count: number, name: string, shape: string): void {
-  if (array.length !== count) {
-    throw new RangeError(
-      `Expected ${count} ${count === 1 ? 'element' : 'elements'} (${shape}) for ${name} but received ` +
-        `Float64Array(${array.length}) of type Float64Array`,
-    );
-  }
-  for (let i = 0; i < count; i++) {
-    const v = array[i];
-    if (!Number.isFinite(v)) {
-      throw new RangeError(
-        `Expected finite numbers for ${name} but received ${Number.isNaN(v) ? 'NaN' : 'an infinite value'} at index ${i} of type number`,
-      );
-    }
-  }
-}
-
-/** The product of the factors when it is at most 2^31, else a RangeError naming `what`. */
-function outputSize(factors: number[], what: string): number {
-  let total = 1;
-  let product = 1;
-  let fits = true;
-  for (const f of factors) {
-    product *= f;
-    if (f < 1 || total > MAX_ELEMENTS / f) fits = false;
-    else total *= f;
-  }
-  if (!fits) throw new RangeError(`Expected at most 2^31 elements for ${what} but received ${g17(product)} of type number`);
-  return total;
-}
+export { WASM_FILES, type WasmVariant, hasWebAssembly, wasmSimdSupported } from './wasm-module';
 
 interface Models {
   count: number;
@@ -243,102 +51,9 @@ function sequenceArgs(xs: SequenceBatch): { count: number; length: number; x: Fl
   return { count, length, x };
 }
 
-// ---------------------------------------------------------------------------------------
-// Calls
-
-/** Linear memory never shrinks: after a call that left more than this, a fresh instance
- * replaces it (the old one is garbage collected). */
-const KEEP_MEMORY_BYTES = 256 * 2 ** 20;
-
-const STATUS_OK = 0;
-const STATUS_INVALID_ARGUMENT = 1;
-const STATUS_NO_MEMORY = 2;
-
-/** The buffers of one call in linear memory; all freed by `free()`. */
-class Call {
-  private readonly pointers: number[] = [];
-
-  constructor(readonly ex: WasmExports) {}
-
-  /** Room for n doubles (n ≥ 1). */
-  alloc(n: number, what: string): number {
-    const ptr = this.ex.ssm_wasm_malloc(n * 8);
-    if (ptr === 0) throw new RangeError(`Could not allocate ${n} doubles for ${what}`);
-    this.pointers.push(ptr);
-    return ptr;
-  }
-
-  /** A copy of `array` in linear memory. */
-  input(array: Float64Array, what: string): number {
-    const ptr = this.alloc(Math.max(array.length, 1), what);
-    new Float64Array(this.ex.memory.buffer, ptr, array.length).set(array);
-    return ptr;
-  }
-
-  model(m: Models, prefix = ''): [number, number, number] {
-    return [this.input(m.a, `${prefix}a`), this.input(m.b, `${prefix}b`), this.input(m.c, `${prefix}c`)];
-  }
-
-  /** n doubles at ptr, copied out of linear memory. */
-  output(ptr: number, n: number): Float64Array {
-    return new Float64Array(this.ex.memory.buffer, ptr, n).slice();
-  }
-
-  free(): void {
-    for (const ptr of this.pointers) this.ex.ssm_wasm_free(ptr);
-    this.pointers.length = 0;
-  }
-}
-
-function cString(ex: WasmExports, ptr: number): string {
-  const bytes = new Uint8Array(ex.memory.buffer);
-  let end = ptr;
-  while (bytes[end] !== 0) end++;
-  return Buffer.from(bytes.subarray(ptr, end)).toString('utf8');
-}
-
-/** The module instance, created on first use and again after a trap. */
-class Runtime {
-  private current: WasmExports | undefined;
-
-  constructor(private readonly module: WasmModule) {
-    this.current = instantiate(module);
-  }
-
-  get exports(): WasmExports {
-    return (this.current ??= instantiate(this.module));
-  }
-
-  /** Runs body with a Call whose buffers are freed afterwards; maps statuses and traps. */
-  run<T>(operation: string, body: (call: Call, check: (status: number) => void) => T): T {
-    const ex = this.exports;
-    const call = new Call(ex);
-    const check = (status: number) => {
-      if (status === STATUS_OK) return;
-      const text = `${operation}: ${cString(ex, ex.ssm_wasm_status_message(status))}`;
-      if (status === STATUS_INVALID_ARGUMENT || status === STATUS_NO_MEMORY) throw new RangeError(text);
-      throw new SsmPoisonError(text, 'ERR_SSM_INTERNAL');
-    };
-    let trapped = false;
-    try {
-      return body(call, check);
-    } catch (err) {
-      if (!(err instanceof WA!.RuntimeError)) throw err;
-      // abort() (a failed allocation inside the core, C++ exceptions being off) traps with
-      // "unreachable"; anything else would be a bug. The heap may be inconsistent: start over.
-      trapped = true;
-      this.current = undefined;
-      if (/unreachable/.test(err.message)) {
-        throw new RangeError(`${operation}: ${cString(ex, ex.ssm_wasm_status_message(STATUS_NO_MEMORY))}`);
-      }
-      throw new SsmPoisonError(`${operation}: internal error in the WebAssembly module (${err.message})`, 'ERR_SSM_INTERNAL');
-    } finally {
-      if (!trapped) {
-        call.free();
-        if (ex.memory.buffer.byteLength > KEEP_MEMORY_BYTES) this.current = undefined;
-      }
-    }
-  }
+/** a, b, c of a model copied into the call's memory. */
+function modelInput(call: Call, m: Models, prefix = ''): [number, number, number] {
+  return [call.input(m.a, `${prefix}a`), call.input(m.b, `${prefix}b`), call.input(m.c, `${prefix}c`)];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,14 +117,9 @@ class WasmNumpyRandom implements NumpyRandom {
   }
 }
 
-/** The build to use: SIMD when the runtime supports it (and the file is there). */
-function defaultVariant(): WasmVariant {
-  return wasmSimdSupported() && fs.existsSync(path.join(packageRoot, WASM_FILES.simd)) ? 'simd' : 'plain';
-}
-
 /** A WebAssembly backend of the given build (default: SIMD when the runtime supports it). */
 export function createWasmBackend(variant: WasmVariant = defaultVariant()): Backend {
-  const runtime = new Runtime(loadWasmModule(variant));
+  const runtime = wasmRuntime(variant);
   const blas = cString(runtime.exports, runtime.exports.ssm_wasm_blas_name());
   const info: BackendInfo = { name: 'wasm', blas, openblas: false, threads: 1, blasThreads: 1, simd: variant === 'simd' };
 
@@ -419,7 +129,7 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
     const n = outputSize([model.count, L], 'the impulse response');
     return runtime.run('impulseResponse', (call, check) => {
       const h = call.alloc(n, 'the impulse response');
-      check(call.ex.ssm_wasm_impulse_response(model.count, model.dim, ...call.model(model), L, h));
+      check(call.ex.ssm_wasm_impulse_response(model.count, model.dim, ...modelInput(call, model), L, h));
       return call.output(h, n);
     });
   }
@@ -431,7 +141,7 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
     const n = outputSize([model.count, x.count], 'the outputs');
     return runtime.run('forward', (call, check) => {
       const y = call.alloc(n, 'the outputs');
-      check(call.ex.ssm_wasm_forward(model.count, model.dim, ...call.model(model), x.count, x.length,
+      check(call.ex.ssm_wasm_forward(model.count, model.dim, ...modelInput(call, model), x.count, x.length,
         call.input(x.x, 'inputs'), y));
       return call.output(y, n);
     });
@@ -448,7 +158,7 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
           : outputSize([S, x.count, x.length, d], 'the scan states');
     return runtime.run('scan', (call, check) => {
       const out = call.alloc(n, 'the scan result');
-      check(call.ex.ssm_wasm_scan(S, d, ...call.model(model), x.count, x.length, call.input(x.x, 'inputs'),
+      check(call.ex.ssm_wasm_scan(S, d, ...modelInput(call, model), x.count, x.length, call.input(x.x, 'inputs'),
         modeNumber, out));
       return call.output(out, n);
     });
@@ -488,7 +198,7 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
       new Uint32Array(ex.memory.buffer, struct, EVALUATION_FIELDS.length).set(
         EVALUATION_FIELDS.map((key) => pointers.get(key) ?? 0),
       );
-      check(ex.ssm_wasm_evaluate(S, d, ...call.model(model), N, K, call.input(x.x, 'inputs'),
+      check(ex.ssm_wasm_evaluate(S, d, ...modelInput(call, model), N, K, call.input(x.x, 'inputs'),
         call.input(t, 'targets'), struct));
       const result: Evaluation = { loss: new Float64Array(0) };
       for (const [key, n] of sizes) result[key] = n > 0 ? call.output(pointers.get(key)!, n) : new Float64Array(0);
@@ -504,8 +214,8 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
     const last = integer(to, 'to', f, MAX_ELEMENTS - 1);
     return runtime.run('extrapolationError', (call, check) => {
       const out = call.alloc(model.count, 'the extrapolation errors');
-      check(call.ex.ssm_wasm_extrapolation_error(model.count, model.dim, ...call.model(model), t.count, t.dim,
-        ...call.model(t, 'teacher.'), f, last, out));
+      check(call.ex.ssm_wasm_extrapolation_error(model.count, model.dim, ...modelInput(call, model), t.count, t.dim,
+        ...modelInput(call, t, 'teacher.'), f, last, out));
       return call.output(out, model.count);
     });
   }
@@ -514,7 +224,7 @@ export function createWasmBackend(variant: WasmVariant = defaultVariant()): Back
     const model = modelArgs(m, '');
     return runtime.run('effectiveRank', (call, check) => {
       const out = call.alloc(model.count, 'the effective ranks');
-      check(call.ex.ssm_wasm_effective_rank(model.count, model.dim, ...call.model(model), out));
+      check(call.ex.ssm_wasm_effective_rank(model.count, model.dim, ...modelInput(call, model), out));
       return call.output(out, model.count);
     });
   }

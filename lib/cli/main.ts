@@ -62,7 +62,8 @@ Examples:
     .option('--quiet', 'no progress lines on stderr')
     .addOption(backendOption())
     .addHelpText('after', `
-Every experiment runs in the native addon (--backend native or native-portable).
+Every experiment runs in the native addon, or in its WebAssembly build where the addon
+cannot load (--backend native, native-portable or wasm; js has no training loops).
 Exit codes: 0 done, 2 bad arguments, 130 interrupted (Ctrl-C; finished experiments are kept).
 
 Examples:

@@ -20,6 +20,7 @@ import { RISE_THRESHOLD } from '../experiments/dynamics';
 import { experimentFigures } from '../plots';
 import { version } from '../version';
 import { INTERRUPTED_EXIT_CODE, toJson, UsageError, withInterrupt } from './io';
+import { cliRunBackend } from './run-backend';
 
 export interface ReproduceOptions {
   full?: boolean;
@@ -117,10 +118,7 @@ function defaultOut(): string {
 
 export async function reproduceCommand(which: string, options: ReproduceOptions): Promise<number> {
   const plans = selectPlans(which, options.full === true);
-  const backend = options.backend === undefined || options.backend === 'auto' ? 'native' : options.backend;
-  if (backend !== 'native' && backend !== 'native-portable') {
-    throw new UsageError(`Expected auto, native or native-portable for --backend but received ${JSON.stringify(options.backend)}: the training loops and the gradient flow run in the native addon`);
-  }
+  const backend = cliRunBackend(options.backend, 'the training loops and the gradient flow');
   const out = options.out ?? defaultOut();
   const quiet = options.json === true || options.quiet === true;
   const say = (text: string) => { if (!quiet) process.stderr.write(`ssm-poison reproduce: ${text}\n`); };
@@ -145,7 +143,7 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
       figures = await experimentFigures(results, { backend, signal, onProgress: say });
       interrupted = signal.aborted;
     }
-  });
+  }, backend !== 'wasm');
   fs.mkdirSync(out, { recursive: true });
   const files = [path.join(out, 'results.json'), path.join(out, 'results.csv'), ...figures.map((f) => path.join(out, f.file))];
   const info = { ...backendInfo(backend), version };

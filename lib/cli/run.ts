@@ -13,7 +13,9 @@ import { type BackendChoice, backendInfo } from '../backends/loader';
 import { ConfigError, type ExperimentConfig, type GradientDescentConfig, type GradientFlowConfig, parseExperimentConfig } from '../config/schema';
 import { type DescentExperimentResult, runDescentExperiment } from '../experiments/descent-config';
 import { type FlowExperimentResult, type FlowRunReport, runFlowExperiment, theorem1Kind } from '../experiments/flow-config';
+import type { RunBackendName } from '../backends/run-addon';
 import { INTERRUPTED_EXIT_CODE, readJsonInput, toJson, UsageError, withInterrupt } from './io';
+import { cliRunBackend } from './run-backend';
 
 export { INTERRUPTED_EXIT_CODE };
 
@@ -40,11 +42,9 @@ export function loadConfig(file: string, options: Pick<RunCommandOptions, 'seed'
   return options.seed === undefined ? config : { ...config, seeds: [options.seed] };
 }
 
-/** The native addon a gradient flow runs in for a --backend choice. */
-function flowBackend(choice: BackendChoice | undefined, what = 'gradient flow'): 'native' | 'native-portable' {
-  if (choice === undefined || choice === 'auto' || choice === 'native') return 'native';
-  if (choice === 'native-portable') return 'native-portable';
-  throw new UsageError(`Expected auto, native or native-portable for --backend but received ${JSON.stringify(choice)}: ${what} runs in the native addon`);
+/** The backend a gradient flow or training runs on for a --backend choice. */
+function flowBackend(choice: BackendChoice | undefined, what = 'gradient flows'): RunBackendName {
+  return cliRunBackend(choice, what);
 }
 
 interface Progress {
@@ -198,12 +198,12 @@ function descentProgress(config: GradientDescentConfig, tty: boolean): { update(
 }
 
 async function runDescentCommand(config: GradientDescentConfig, options: RunCommandOptions): Promise<number> {
-  const name = flowBackend(options.backend, 'gradient descent');
+  const name = flowBackend(options.backend, 'training loops');
   const quiet = options.json === true || options.quiet === true;
   const progress = quiet ? { update() {}, stop() {} } : descentProgress(config, process.stderr.isTTY === true);
   let result: DescentExperimentResult;
   try {
-    result = await withInterrupt((signal) => runDescentExperiment(config, { backend: name, signal, onProgress: (p) => progress.update(p) }));
+    result = await withInterrupt((signal) => runDescentExperiment(config, { backend: name, signal, onProgress: (p) => progress.update(p) }), name !== 'wasm');
   } finally {
     progress.stop();
   }
@@ -234,7 +234,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       onRunStart: (seed, k) => progress.runStart(seed, k),
       onProgress: (seed, p) => progress.update(seed, p),
       onRunEnd: (run, k) => progress.runEnd(run, k),
-    }));
+    }), flowName !== 'wasm');
   } finally {
     progress.stop();
   }

@@ -14,12 +14,15 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <vector>
+#if !defined(SSM_SINGLE_THREAD)
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
-#include <vector>
+#endif
 
 #include "blas.h"
 #include "checks.h"
@@ -87,6 +90,11 @@ class StudentRun {
 
   std::atomic<int64_t> epoch{0};
   std::atomic<double> last_loss{NAN};
+#if defined(SSM_SINGLE_THREAD)
+  // No watching thread: called every 1024 epochs, after epoch/last_loss are stored, so
+  // the caller reports progress (and may set cfg.abort) between chunks of epochs.
+  std::function<void()> on_chunk;
+#endif
 
   void run() {
     const int64_t max_epochs = cfg_.max_epochs;
@@ -124,6 +132,9 @@ class StudentRun {
       if ((e & 1023) == 0) {
         epoch.store(e, std::memory_order_relaxed);
         last_loss.store(loss, std::memory_order_relaxed);
+#if defined(SSM_SINGLE_THREAD)
+        if (on_chunk) on_chunk();
+#endif
       }
       if (!post && stop_loss <= cfg_.eps) {
         stop = e;
@@ -551,6 +562,29 @@ extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output
     runs.reserve(static_cast<size_t>(S));
     for (int64_t s = 0; s < S; ++s) runs.push_back(std::make_unique<StudentRun>(*config, s, out));
 
+    auto report = [&] {
+      if (!progress) return;
+      int64_t slowest = -1;
+      double loss = NAN;
+      for (const auto& r : runs) {
+        const int64_t e = r->epoch.load(std::memory_order_relaxed);
+        if (slowest < 0 || e < slowest) slowest = e, loss = r->last_loss.load(std::memory_order_relaxed);
+      }
+      progress(context, slowest, loss);
+    };
+#if defined(SSM_SINGLE_THREAD)
+    // One thread, no exceptions (the WebAssembly build): the students run one after the
+    // other on the calling thread, which reports the running student's epoch and loss
+    // every 1024 epochs (the slowest student would be one that has not started).
+    for (const auto& r : runs) {
+      if (progress) {
+        StudentRun* running = r.get();
+        r->on_chunk = [=] { progress(context, running->epoch.load(), running->last_loss.load()); };
+      }
+      r->run();
+    }
+    if (progress) report();
+#else
     const int64_t workers = std::min<int64_t>(student_threads(), S);
     std::atomic<int64_t> next{0}, done{0};
     std::mutex mutex;
@@ -570,16 +604,6 @@ extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output
         }
         finished.notify_all();
       }
-    };
-    auto report = [&] {
-      if (!progress) return;
-      int64_t slowest = -1;
-      double loss = NAN;
-      for (const auto& r : runs) {
-        const int64_t e = r->epoch.load(std::memory_order_relaxed);
-        if (slowest < 0 || e < slowest) slowest = e, loss = r->last_loss.load(std::memory_order_relaxed);
-      }
-      progress(context, slowest, loss);
     };
     // Without a progress callback the calling thread trains too; with one it only
     // watches, so reports keep coming while any student trains.
@@ -605,6 +629,7 @@ extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output
     for (auto& t : pool) t.join();
     if (progress) report();
     if (error) std::rethrow_exception(error);
+#endif
     return SSM_OK;
   });
 }

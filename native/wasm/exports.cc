@@ -4,19 +4,20 @@
 // wasm.ts) has already validated them with the native binding's rules. Pointers are
 // offsets into this module's linear memory, from ssm_wasm_malloc.
 //
-// Exported: the kernels (impulse response, forward, scan, evaluate, extrapolation error,
-// effective rank), the NumPy-exact MT19937, build information and malloc/free.
+// Exported here: the kernels (impulse response, forward, scan, evaluate, extrapolation
+// error, effective rank), the NumPy-exact MT19937, build information and malloc/free.
+// The runs (training, gradient flows, ODE test problems) are in exports_run.cc, the
+// layouts of their structs in layouts.cc.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 #include "../core/ssm.h"
-
-#define SSM_WASM_EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
+#include "exports.h"
 
 namespace {
 
-int64_t size(double v) { return static_cast<int64_t>(v); }
+using ssm::wasm::size;
 
 ssm_models models(double count, double dim, const double* a, const double* b, const double* c) {
   return ssm_models{size(count), size(dim), a, b, c};
@@ -36,6 +37,12 @@ static_assert(sizeof(double*) == 4, "wasm32");
 SSM_WASM_EXPORT(ssm_wasm_malloc) void* ssm_wasm_malloc(double bytes) {
   if (!(bytes >= 1.0) || bytes > 4294967295.0) return nullptr;
   return std::malloc(static_cast<size_t>(bytes));
+}
+
+// Zeroed memory: the run structs are allocated with it, so fields left unset are 0/NULL.
+SSM_WASM_EXPORT(ssm_wasm_calloc) void* ssm_wasm_calloc(double bytes) {
+  if (!(bytes >= 1.0) || bytes > 4294967295.0) return nullptr;
+  return std::calloc(1, static_cast<size_t>(bytes));
 }
 
 SSM_WASM_EXPORT(ssm_wasm_free) void ssm_wasm_free(void* p) { std::free(p); }
