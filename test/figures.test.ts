@@ -36,6 +36,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 import { DYNAMICS_CONFIGS, PLOT_ROWS, type DynamicsPlotSeries, plotSeries, runDynamics, settledEpoch, subsampleSeries } from '../lib/experiments/dynamics';
 import { THEOREM1_CONFIGS } from '../lib/experiments/theorem1';
+import type { ExperimentResult } from '../lib/experiments/reproduce';
 import { entryName, renderSvg, theorem1FigureSpec, theorem1Series } from '../lib/plots';
 
 const root = path.join(__dirname, '..', '..');
@@ -90,7 +91,10 @@ describe('figures', () => {
     const r = spawnSync(process.execPath, [bin, 'reproduce', 'dynamics', '--quick', '--json', '--out', out], { encoding: 'utf8', cwd: root });
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as {
-      experiments: { name: string; metric: string; runs: { seed: number }[]; series: { seed: number; clean: DynamicsPlotSeries; poisoned: DynamicsPlotSeries }[] }[];
+      experiments: {
+        name: string; metric: string; runs: { seed: number }[];
+        series: (Pick<NonNullable<ExperimentResult['series']>[number], 'official' | 'reported'> & { seed: number; clean: DynamicsPlotSeries; poisoned: DynamicsPlotSeries })[];
+      }[];
       files: string[];
     };
     assert.deepEqual(doc.experiments.map((e) => e.name), ['dynamics/standalone_L6_d10']);
@@ -105,6 +109,11 @@ describe('figures', () => {
       assert.equal(s.status, 'converged');
       assert.ok(s.epoch[s.epoch.length - 1] <= s.epochs && s.horizonEpoch === s.epoch[s.epoch.length - 1]);
     }
+    // the official notebook's printed final values beside ours (seed 105 prints 0.0004100344958715141 clean)
+    const { official, reported } = e.series[0];
+    assert.equal(official.clean!.final.trainLoss, 0.0004100344958715141);
+    assert.ok(Math.abs(reported.clean!.trainLoss / official.clean!.final.trainLoss - 1) < 2e-2);
+    assert.ok(Math.abs(reported.poisoned!.absA[0] / official.poisoned!.final.absA[0] - 1) < 3e-3);
     const file = path.join(out, 'dynamics_standalone_L6_d10.svg');
     assert.deepEqual(doc.files, [path.join(out, 'results.json'), path.join(out, 'results.csv'), file]);
     assert.deepEqual(fs.readdirSync(out).sort(), ['dynamics_standalone_L6_d10.svg', 'results.csv', 'results.json'], 'no temporary files');

@@ -1,7 +1,7 @@
 /**
  * The official notebooks' own printed numbers: the clean dim-3 dynamics run in detail
  * (test/fixtures/official-notebook-dim3.json) and all 20 runs of the dynamics notebooks
- * (test/fixtures/official-notebooks-dynamics.json). The initial weights come from
+ * (data/official-notebooks-dynamics.json). The initial weights come from
  * TensorFlow's seeded initializers (replayed, lib/random/tensorflow.ts), rows are logged after
  * each epoch's step and B, C are reset at the end of every epoch (common/callbacks.py) — each
  * of these moves the numbers far outside the tolerances. The official runs were float32 on a
@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import { DYNAMICS_CONFIGS, runDynamics } from '../lib/experiments/dynamics';
 import { type StandaloneConfig, standaloneProblem } from '../lib/experiments/standalone';
-import type { OptimizerOptions } from '../lib/train';
+import { officialNotebookRuns } from '../lib/experiments/official-notebooks';
 import { train } from '../lib/train';
 import { forEachAddon } from './helpers/addons';
 
@@ -50,23 +50,11 @@ describe('the official dim-3 notebook, clean run (seed 401): our run prints its 
   });
 });
 
-interface NotebookRun {
-  notebook: string;
-  section: string;
-  config: Omit<StandaloneConfig, 'name' | 'seeds' | 'warmInit' | 'maxEpochs' | 'logEvery' | 'extrapolation' | 'special' | 'optimizer'> & {
-    seed: number; fixBC: boolean; optimizer: OptimizerOptions; special: StandaloneConfig['special'] | null;
-  };
-  printed: { firstTrainLoss: number; final: { trainLoss: number; absA: number[] } };
-}
-const notebooks = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'official-notebooks-dynamics.json'), 'utf8')) as {
-  runs: NotebookRun[];
-};
-
 describe('the official dynamics notebooks: all 20 printed runs', () => {
   forEachAddon((name) => {
     it('epoch 0 train loss within 5e−7, final train loss within 2e−2 and final |a| within 3e−3 of the printed values', async () => {
       const rel = (x: number, y: number) => Math.abs(x - y) / Math.abs(y);
-      for (const { notebook, section, config: c, printed } of notebooks.runs) {
+      for (const { notebook, section, config: c, printed } of officialNotebookRuns()) {
         const label = `${notebook}, ${section}`;
         const config: StandaloneConfig = {
           ...c, name: label, seeds: [c.seed], warmInit: 0, maxEpochs: 1_000_000, logEvery: 100,

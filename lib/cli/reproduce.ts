@@ -85,7 +85,21 @@ function dynamicsLine(x: NonNullable<ExperimentResult['series']>[number]): strin
     const spread = r.riseSpread === null ? '' : `, rise-epoch spread ×${g(r.riseSpread, 3)}`;
     return `${risen}${spread}, |a|(2)/|a|(1) ${g(r.secondToFirst, 2)} when |a|(1) is half-grown`;
   };
-  return `seed ${x.seed} dynamics: without: ${side(x.clean.rise)}; with: ${side(x.poisoned.rise)}\n`;
+  return `seed ${x.seed} dynamics: without: ${side(x.clean.rise)}; with: ${side(x.poisoned.rise)}\n${officialLine(x)}`;
+}
+
+/** The official notebook's printed final values beside ours (float32 Keras against our float64). */
+function officialLine(x: NonNullable<ExperimentResult['series']>[number]): string {
+  const sides = (['clean', 'poisoned'] as const).filter((k) => x.official[k] !== null);
+  if (sides.length === 0) return '';
+  const part = (k: 'clean' | 'poisoned') => {
+    const printed = x.official[k]!.final;
+    const ours = x.reported[k];
+    const top = (v: readonly number[]) => v.slice(0, 3).map((a) => g(a, 4)).join(', ');
+    return `${k === 'clean' ? 'without' : 'with'}: train loss ${g(printed.trainLoss, 4)} (ours ${ours ? g(ours.trainLoss, 4) : '-'}), `
+      + `|a| ${top(printed.absA)} (ours ${ours ? top(ours.absA) : '-'})`;
+  };
+  return `seed ${x.seed} official notebook (float32 Keras), final values: ${sides.map(part).join('; ')}\n`;
 }
 
 const CSV_COLUMNS = ['experiment', 'seed', 'side', 'train_loss', 'extrapolation_error', 'test_error', 'status', 'stop_epoch', 'epochs', 'seconds'];

@@ -16,7 +16,7 @@
  * official repository). fixtures/official-configs.json gives dim3_L6_d10 special sequences
  * at [4, 6) and rate 0.01 for its poisoned run; the notebook's cells say [4, 5) and 0.001,
  * and with them our run reproduces the notebook's printed results
- * (test/fixtures/official-notebooks-dynamics.json), so the notebook's values are used.
+ * (data/official-notebooks-dynamics.json), so the notebook's values are used.
  */
 import { type AsyncTrainOptions, type OptimizerOptions, type TrainRun, train } from '../train';
 import { type StandaloneConfig, standaloneProblem } from './standalone';

@@ -9,6 +9,7 @@ import type { BackendChoice } from '../backends/loader';
 import type { FlowStatus } from '../flow';
 import type { TrainRun, TrainStatus } from '../train';
 import { DYNAMICS_CONFIGS, type DynamicsConfig, type DynamicsPlotSeries, plotSeries, runDynamics } from './dynamics';
+import { type PrintedRun, printedDynamicsRun } from './official-notebooks';
 import { SSM_IN_MLP_CONFIGS, type SsmInMlpConfig, runSsmInMlp } from './ssm-in-mlp';
 import { STANDALONE_CONFIGS, type StandaloneConfig, runStandalone } from './standalone';
 import { ODEINT_TOLERANCE, THEOREM1_CONFIGS, type Theorem1Config, runTheorem1 } from './theorem1';
@@ -55,7 +56,13 @@ export interface ExperimentResult {
    * PLOT_ROWS rows each, evenly subsampled, cropped once a run that never reached eps has
    * settled — and how the entries rose (RiseSummary). The figures are drawn from these.
    */
-  series?: { seed: number; clean: DynamicsPlotSeries; poisoned: DynamicsPlotSeries }[];
+  series?: {
+    seed: number; clean: DynamicsPlotSeries; poisoned: DynamicsPlotSeries;
+    /** What the official notebook printed for this run (null where it has none). */
+    official: { clean: PrintedRun | null; poisoned: PrintedRun | null };
+    /** Our reported train loss and |a| (sorted descending), to set beside the printed ones. */
+    reported: { clean: ReportedValues | null; poisoned: ReportedValues | null };
+  }[];
   summary: {
     clean: SideSummary;
     poisoned: SideSummary;
@@ -136,6 +143,11 @@ function descentSide(r: TrainRun, seconds: number, withTest: boolean): SideResul
   };
 }
 
+export interface ReportedValues { trainLoss: number; absA: number[] }
+
+const reportedValues = (run: TrainRun): ReportedValues | null =>
+  (run.reported ? { trainLoss: run.reported.trainLoss, absA: Array.from(run.reported.absA) } : null);
+
 function descentPlan<C extends StandaloneConfig | SsmInMlpConfig | DynamicsConfig>(group: 'standalone' | 'mlp' | 'dynamics', config: C,
   train: (config: C, poisoned: boolean, options: { backend?: BackendChoice; signal?: AbortSignal }, seeds: readonly number[]) => Promise<TrainRun[]>): ExperimentPlan {
   const name = `${group}/${config.name}`;
@@ -158,7 +170,14 @@ function descentPlan<C extends StandaloneConfig | SsmInMlpConfig | DynamicsConfi
         name, group, metric: group === 'mlp' ? 'testError' : 'extrapolationError', config, runs,
         summary: summarize(group, runs, null),
         ...(group === 'dynamics' ? {
-          series: seeds.map((seed, k) => ({ seed, clean: plotSeries(clean.runs[k], tracked), poisoned: plotSeries(poisoned.runs[k], tracked) })),
+          series: seeds.map((seed, k) => ({
+            seed, clean: plotSeries(clean.runs[k], tracked), poisoned: plotSeries(poisoned.runs[k], tracked),
+            official: {
+              clean: printedDynamicsRun(config as DynamicsConfig, seed, false),
+              poisoned: printedDynamicsRun(config as DynamicsConfig, seed, true),
+            },
+            reported: { clean: reportedValues(clean.runs[k]), poisoned: reportedValues(poisoned.runs[k]) },
+          })),
         } : {}),
       };
     },
