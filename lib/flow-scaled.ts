@@ -8,9 +8,8 @@
  *
  * `gradientFlowLargeKappaSync` runs on the calling thread; `gradientFlowLargeKappa` returns
  * a Promise, with throttled progress and AbortSignal cancellation (the partial result comes
- * back with status 'aborted'); on the native addon it runs off the main thread, on the
- * WebAssembly build (backend 'wasm', or automatic without the addon) for now synchronously
- * once the Promise's run starts.
+ * back with status 'aborted'); it runs off the main thread (native: the libuv pool; the
+ * WebAssembly build — backend 'wasm', or automatic without the addon: a worker thread).
  */
 import type { SequenceBatch } from './backends/backend';
 import type { BackendChoice } from './backends/loader';

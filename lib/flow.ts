@@ -3,8 +3,8 @@
  * the native addon or its WebAssembly build (options.backend; automatic: native, then
  * wasm). `gradientFlowSync` runs on the calling thread (short runs); `gradientFlow`
  * returns a Promise, with throttled progress and AbortSignal cancellation (the partial
- * result comes back with status 'aborted'); on the native addon it runs off the main
- * thread, on wasm (for now) synchronously once the Promise's run starts.
+ * result comes back with status 'aborted'); it runs off the main thread (native: the libuv
+ * pool; wasm: a worker thread).
  */
 import type { SequenceBatch } from './backends/backend';
 import { type BackendChoice } from './backends/loader';

@@ -4,8 +4,8 @@
  * wasm). One call trains several students (e.g. one per seed, each with its own data);
  * every epoch runs in the core. `trainSync` runs on the calling thread; `train` returns a
  * Promise, with throttled progress and AbortSignal cancellation (partial logs come back
- * with status 'aborted'); on the native addon it runs off the main thread, on wasm (for
- * now) synchronously once the Promise's run starts.
+ * with status 'aborted'); it runs off the main thread (native: the libuv pool; wasm: a
+ * worker thread).
  */
 import type { SequenceBatch } from './backends/backend';
 import type { BackendChoice } from './backends/loader';

@@ -21,6 +21,7 @@ import { resolveRunBackend } from '../lib/backends/run-addon';
 import { parseExperimentConfig, type GradientFlowConfig } from '../lib/config/schema';
 import { flowProblem, runFlowExperiment } from '../lib/experiments/flow-config';
 import { STANDALONE_CONFIGS, runStandalone } from '../lib/experiments/standalone';
+import { tryRunAddon } from './helpers/addons';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'ssm-poison.js');
@@ -340,44 +341,54 @@ describe('ssm-poison run', () => {
     assert.match(r.stdout, /1\.49012e-8/);
   });
 
-  it('Ctrl-C (SIGINT) on the WebAssembly build (a synchronous run for now) ends the process at once', async function () {
-    if (resolveRunBackend(undefined, 'gradient flows') !== 'wasm') this.skip();
-    const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));
-    c.flow.method = 'dopri5';
-    const child = spawn(process.execPath, [bin, 'run', write('slow-wasm.json', c), '--json'], { cwd: root });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const started = Date.now();
-    child.kill('SIGINT');
-    const signal = await new Promise<string | null>((resolve) => child.on('close', (_n, s) => resolve(s)));
-    assert.ok(Date.now() - started < 5000, 'stops promptly');
-    assert.equal(signal, 'SIGINT');
-  });
+  // The automatic backend, and the WebAssembly build (its runs in a worker thread) when it loads.
+  const interruptible = [...new Set([resolveRunBackend(undefined, 'gradient flows'), ...(tryRunAddon('wasm').addon ? ['wasm'] : [])])];
+  for (const backend of interruptible) {
+    it(`Ctrl-C (SIGINT) stops the running integration cleanly on ${backend}: exit code 130, the finished seeds printed`, async function () {
+      this.timeout(20_000);
+      // an explicit method on the stiff Theorem-1 flow: a long run (millions of steps)
+      const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));
+      c.flow.method = 'dopri5';
+      const file = write(`slow-${backend}.json`, c);
+      const child = spawn(process.execPath, [bin, 'run', file, '--json', '--backend', backend], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const started = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
+      assert.ok(Date.now() - started < 5000, 'stops promptly');
+      assert.equal(code, 130, stderr);
+      const out = JSON.parse(stdout);
+      assert.deepEqual(out.runs, []);
+      assert.equal(out.interrupted.seed, 242);
+      assert.ok(out.interrupted.time > 0);
+      assert.deepEqual(out.interrupted.notStarted, [243, 244, 246]);
+      assert.match(stderr, /interrupted; 0 of 4 seed\(s\) finished/);
+    });
 
-  it('Ctrl-C (SIGINT) stops the running integration cleanly: exit code 130, the finished seeds printed', async function () {
-    if (resolveRunBackend(undefined, 'gradient flows') === 'wasm') this.skip(); // graceful needs a run off the main thread
-    this.timeout(20_000);
-    // an explicit method on the stiff Theorem-1 flow: a long run (millions of steps)
-    const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));
-    c.flow.method = 'dopri5';
-    const file = write('slow.json', c);
-    const child = spawn(process.execPath, [bin, 'run', file, '--json'], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const started = Date.now();
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
-    assert.ok(Date.now() - started < 5000, 'stops promptly');
-    assert.equal(code, 130, stderr);
-    const out = JSON.parse(stdout);
-    assert.deepEqual(out.runs, []);
-    assert.equal(out.interrupted.seed, 242);
-    assert.ok(out.interrupted.time > 0);
-    assert.deepEqual(out.interrupted.notStarted, [243, 244, 246]);
-    assert.match(stderr, /interrupted; 0 of 4 seed\(s\) finished/);
-  });
+    it(`Ctrl-C (SIGINT) stops gradient-descent training cleanly on ${backend}: exit code 130, the runs aborted`, async function () {
+      this.timeout(20_000);
+      const c = readJson(path.join(examples, 'standalone-L6-d10-clean.json'));
+      c.stop = { maxEpochs: 1e12, eps: 1e-300, epochsAfterStop: 0 };
+      const child = spawn(process.execPath, [bin, 'run', write(`slow-descent-${backend}.json`, c), '--json', '--backend', backend], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const started = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
+      assert.ok(Date.now() - started < 5000, 'stops promptly');
+      assert.equal(code, 130, stderr);
+      const out = JSON.parse(stdout) as { interrupted: boolean; runs: { status: string }[] };
+      assert.equal(out.interrupted, true);
+      assert.deepEqual(out.runs.map((r) => r.status), ['aborted', 'aborted', 'aborted', 'aborted']);
+    });
+  }
 
   it('an abort keeps the seeds that finished (library)', async () => {
     const config = parseExperimentConfig(readJson(path.join(examples, 'theorem1-L7-d10-poisoned.json'))) as GradientFlowConfig;

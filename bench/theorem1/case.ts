@@ -2,7 +2,7 @@
  * The 16-run Theorem-1 table with ssm-poison, in one process (the node side of
  * `npm run bench:theorem1`): the preset runner `runTheorem1` (async, off the main thread)
  * for the 2 published configs × 4 seeds × clean/poisoned, in the notebook's order, on the
- * native addon. `--method lsoda` is the official path (odeint's LSODA at odeint's default
+ * native addon (or --backend native-portable, wasm). `--method lsoda` is the official path (odeint's LSODA at odeint's default
  * tolerances, on the official output grids); `--method rosenbrock` the accurate variant
  * (analytic Jacobian, the library's default rtol 1e−10, atol 1e−16). `--endpoint` records
  * only t = 0 and t = until instead of the 1000 / 10000 official outputs: LSODA takes the same
@@ -13,10 +13,11 @@
  * published ones, the max relative difference, per-run times and the in-process compute
  * time (the runs only; module and addon loading reported apart). Diagnostics go to stderr.
  *
- *   node dist/bench/theorem1/case.js [--method lsoda|rosenbrock] [--backend native]
+ *   node dist/bench/theorem1/case.js [--method lsoda|rosenbrock] [--backend native|native-portable|wasm]
  *     [--runs <n>] [--endpoint]
  */
 import type { BackendName } from '../../lib/backends/backend';
+import { backendInfo as loadedBackendInfo } from '../../lib/backends/loader';
 import { loadAddon } from '../../lib/backends/native';
 import { runTheorem1, THEOREM1_CONFIGS } from '../../lib/experiments/theorem1';
 import { rangeError } from '../../lib/validate';
@@ -71,7 +72,7 @@ Runs the 16 published Theorem-1 gradient flows with ssm-poison and prints one JS
 
 Options:
   --method <m>     lsoda (official odeint path, default) or rosenbrock (accurate variant)
-  --backend <b>    native (default) or native-portable
+  --backend <b>    native (default), native-portable or wasm
   --runs <n>       only the first n of the 16 runs (smoke tests)
   --endpoint       record only t = 0 and t = until (lsoda: same steps, same results)
   -h, --help       this text`;
@@ -86,13 +87,13 @@ async function main(): Promise<void> {
   if (printedHelp(values, USAGE)) return;
   const m = method(values.method);
   const backend = backendName(values.backend, '--backend');
-  if (backend !== 'native' && backend !== 'native-portable') {
-    throw rangeError('native or native-portable (gradient flow runs in the native addon)', '--backend', backend);
+  if (backend !== 'native' && backend !== 'native-portable' && backend !== 'wasm') {
+    throw rangeError('native, native-portable or wasm (gradient flow runs in the native addon or its WebAssembly build)', '--backend', backend);
   }
   const all = publishedRuns();
   const count = values.runs === undefined ? all.length : Math.min(all.length, positiveInteger(values.runs, '--runs'));
   const runs: PublishedRun[] = all.slice(0, count);
-  const backendInfo = { ...loadAddon(backend).buildInfo() } as Record<string, unknown>;
+  const backendInfo = { ...(backend === 'wasm' ? loadedBackendInfo('wasm') : loadAddon(backend).buildInfo()) } as Record<string, unknown>;
   const loadMs = performance.now();
 
   const results: Theorem1RunResult[] = [];

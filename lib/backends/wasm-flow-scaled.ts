@@ -23,7 +23,7 @@ import { writeProblem } from './wasm-flow';
 import { Struct } from './wasm-layout';
 import type { Runtime } from './wasm-module';
 import { readOdeStats, writeOdeOptions } from './wasm-ode';
-import type { RunControl } from './wasm-run-job';
+import type { RunControl } from './wasm-run-control';
 
 /** The student and its data, with ScaledJob::read_problem's size checks. */
 function scaledProblem(o: ConfigObject): StudentFields {

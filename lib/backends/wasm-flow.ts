@@ -23,7 +23,7 @@ import {
 import { Struct } from './wasm-layout';
 import type { Call, Runtime } from './wasm-module';
 import { readOdeStats, writeOdeOptions } from './wasm-ode';
-import type { RunControl } from './wasm-run-job';
+import type { RunControl } from './wasm-run-control';
 
 /** A checked gradient-flow config (everything FlowJob reads, in its order). */
 export interface FlowInput extends StudentFields {

@@ -71,7 +71,7 @@ export interface WasmExports {
 // Loading
 
 /** The part of the WebAssembly JS API used here (tsconfig has no DOM lib). */
-interface WasmModule {
+export interface WasmModule {
   readonly __brand?: 'WebAssembly.Module';
 }
 interface WebAssemblyApi {
@@ -210,7 +210,8 @@ export class Runtime {
   private current: Instance | undefined;
   private progress: ProgressHandler | undefined;
 
-  constructor(private readonly module: WasmModule, readonly variant: WasmVariant) {
+  /** `module`: the compiled build (shared with worker threads, which instantiate it again). */
+  constructor(readonly module: WasmModule, readonly variant: WasmVariant) {
     this.current = this.instantiate();
   }
 

@@ -3,7 +3,7 @@
  * test problems) on the WebAssembly build of the same core: the same raw configs in, the
  * same raw results out, the same checks and error messages as the native binding, so
  * lib/train.ts, lib/flow.ts and lib/flow-scaled.ts only choose which one to call.
- * The *Async forms run synchronously for now (wasm-run-job.ts).
+ * The *Async forms run in a worker thread (wasm-run-job.ts).
  */
 import type { FlowProgress, RunAddon, ScaledFlowProgress, TrainProgress } from './addon-types';
 import { type WasmVariant, wasmRuntime } from './wasm-module';
@@ -24,16 +24,15 @@ export function createWasmRunAddon(variant?: WasmVariant): RunAddon {
   return {
     train: (config) => runTrain(runtime, trainInput(config)),
     trainAsync: (config, onProgress, progressMs, aborted) =>
-      startRun(trainInput, (t, control) => runTrain(runtime, t, control), trainProgress, { config, onProgress, progressMs, aborted }),
+      startRun(runtime, 'train', trainInput, trainProgress, { config, onProgress, progressMs, aborted }),
     kernelGradNormFast: (...args) => kernelGradNormFast(runtime, ...args),
     mlpPredict: (...args) => mlpPredict(runtime, ...args),
     gradientFlow: (config) => runGradientFlow(runtime, flowInput(config)),
     gradientFlowAsync: (config, onProgress, progressMs, aborted) =>
-      startRun(flowInput, (f, control) => runGradientFlow(runtime, f, control), flowProgress, { config, onProgress, progressMs, aborted }),
+      startRun(runtime, 'gradientFlow', flowInput, flowProgress, { config, onProgress, progressMs, aborted }),
     gradientFlowScaled: (config) => runGradientFlowScaled(runtime, scaledInput(config)),
     gradientFlowScaledAsync: (config, onProgress, progressMs, aborted) =>
-      startRun(scaledInput, (f, control) => runGradientFlowScaled(runtime, f, control), scaledProgress,
-        { config, onProgress, progressMs, aborted }),
+      startRun(runtime, 'gradientFlowScaled', scaledInput, scaledProgress, { config, onProgress, progressMs, aborted }),
     scaledFlowField: (...args) => scaledFlowField(runtime, ...args),
     solveTestProblem: (...args) => solveTestProblem(runtime, ...args),
   };

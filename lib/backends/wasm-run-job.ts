@@ -1,91 +1,49 @@
 /**
  * The Promise form of the WebAssembly runs, with the native binding's contract (native/
  * napi/async_job.h: fnAsync(config, onProgress?, progressMs?, aborted?) → { promise,
- * abort }): the config is checked at once (a bad one throws, nothing starts), progress is
- * throttled to one report per progressMs and a throwing progress callback is ignored,
- * abort() ends the run at its next check with status aborted.
- *
- * For now the run itself is synchronous: it starts in a later macrotask and blocks this
- * thread until it ends (timers wait; progress callbacks run synchronously from inside the
- * run, and an abort from there — e.g. an AbortSignal fired in onProgress — takes effect at
- * the run's next check). Moving it into a worker thread keeps this interface: the abort
- * flag is an int in linear memory that the progress import or another thread can set.
+ * abort }): the config is checked here at once (a bad one throws, nothing starts); the run
+ * itself happens in a worker thread (wasm-worker-pool.ts, wasm-run-worker.ts), so this
+ * thread's event loop keeps running. Progress is throttled to one report per
+ * progressMs and a throwing progress callback is ignored; abort() sets a shared flag the
+ * worker reads at the core's next progress call, and the run ends with status aborted.
+ * An error thrown in the worker rejects the promise with its class and message.
  */
 import type { RunHandle } from './addon-types';
-import { finiteNumber, expected } from './wasm-args';
-import type { ProgressHandler } from './wasm-module';
+import { expected, finiteNumber } from './wasm-args';
+import type { Runtime } from './wasm-module';
+import type { RunInputs, RunKind, WorkerJob } from './wasm-worker-messages';
+import { runInWorker } from './wasm-worker-pool';
 
-/** The abort flag of one run: an int32 in linear memory once the run has placed it. */
-export class AbortFlag {
-  private requested = false;
-  private write: (() => void) | undefined;
+type Named<P> = (a: number, b: number, c: number, d: number) => P;
 
-  /** The run's flag is at `ptr` of `memory()` (attach while the call's buffers live). */
-  attach(memory: () => ArrayBuffer, ptr: number): void {
-    this.write = () => {
-      new Int32Array(memory(), ptr, 1)[0] = 1;
-    };
-    if (this.requested) this.write();
-  }
-
-  detach(): void {
-    this.write = undefined;
-  }
-
-  abort(): void {
-    this.requested = true;
-    this.write?.();
-  }
-}
-
-/** What a run needs from its caller: progress numbers and the abort flag. */
-export interface RunControl {
-  progress?: ProgressHandler;
-  abort?: AbortFlag;
-}
-
-/** onProgress throttled to one call per `interval` ms, its four numbers named; errors dropped. */
-function throttled<P>(onProgress: (p: P) => void, interval: number, named: (a: number, b: number, c: number, d: number) => P): ProgressHandler {
-  let last = -Infinity;
-  return (a, b, c, d) => {
-    const now = performance.now();
-    if (now - last < interval) return;
-    last = now;
+/** onProgress with its numbers named; a throwing callback must not end the run (the error is dropped). */
+function progressCallback<P>(onProgress: unknown, named: Named<P>): ((values: number[]) => void) | undefined {
+  if (onProgress === undefined || onProgress === null) return undefined;
+  if (typeof onProgress !== 'function') throw new TypeError(expected('a function', 'onProgress', onProgress));
+  return (v) => {
     try {
-      onProgress(named(a, b, c, d));
+      (onProgress as (p: P) => void)(named(v[0], v[1], v[2], v[3]));
     } catch {
-      // a throwing progress callback must not end the run; the error is dropped
+      // dropped, as the native binding does
     }
   };
 }
 
-/**
- * fnAsync for a run: `prepare` checks the config (throwing at once), `run` does the work
- * with the control it is given.
- */
-export function startRun<C, P, R>(
-  prepare: (config: unknown) => C,
-  run: (prepared: C, control: RunControl) => R,
-  named: (a: number, b: number, c: number, d: number) => P,
+/** fnAsync for a run of `kind`: `prepare` checks the config (throwing at once). */
+export function startRun<K extends RunKind, P, R>(
+  runtime: Runtime,
+  kind: K,
+  prepare: (config: unknown) => RunInputs[K],
+  named: Named<P>,
   args: { config: unknown; onProgress: unknown; progressMs: unknown; aborted: unknown },
 ): RunHandle<R> {
-  const prepared = prepare(args.config);
-  const { onProgress } = args;
-  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
-    throw new TypeError(expected('a function', 'onProgress', onProgress));
-  }
-  const interval = args.progressMs === undefined ? 100 : finiteNumber(args.progressMs, 'progressMs');
-  const abort = new AbortFlag();
-  if (args.aborted === true) abort.abort();
-  const progress = typeof onProgress === 'function' ? throttled(onProgress as (p: P) => void, interval, named) : undefined;
-  const promise = new Promise<R>((resolve, reject) => {
-    setImmediate(() => {
-      try {
-        resolve(run(prepared, { progress, abort }));
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
-  return { promise, abort: () => abort.abort() };
+  const input = prepare(args.config);
+  const onProgress = progressCallback(args.onProgress, named);
+  const progressMs = args.progressMs === undefined ? 100 : finiteNumber(args.progressMs, 'progressMs');
+  const abort = new SharedArrayBuffer(4);
+  const requested = new Int32Array(abort);
+  if (args.aborted === true) requested[0] = 1;
+  const job: WorkerJob<K> = { kind, input, report: onProgress !== undefined, progressMs, abort };
+  const promise = runInWorker<R>(runtime, job, onProgress);
+  return { promise, abort: () => void Atomics.store(requested, 0, 1) };
 }

@@ -21,7 +21,7 @@ import {
 } from './wasm-config-fields';
 import { Struct } from './wasm-layout';
 import type { Call, Runtime } from './wasm-module';
-import type { RunControl } from './wasm-run-job';
+import type { RunControl } from './wasm-run-control';
 
 /** A checked training config (everything TrainJob reads, in its order). */
 export interface TrainInput {

@@ -39,14 +39,12 @@ export const INTERRUPTED_EXIT_CODE = 130;
 
 /**
  * Runs work with Ctrl-C wired to an AbortSignal: the first SIGINT aborts (the work stops
- * cleanly and keeps what finished), a second one exits at once with code 130.
- * Not `graceful` (runs on the WebAssembly build, synchronous for now: a signal handler
- * would only run after the whole run): SIGINT keeps its default action and ends the
- * process at once.
+ * cleanly and keeps what finished), a second one exits at once with code 130. Every
+ * backend's long runs leave the event loop free (native: the libuv pool; WebAssembly: a
+ * worker thread), so the handler runs while they work.
  */
-export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>, graceful = true): Promise<T> {
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  if (!graceful) return work(controller.signal);
   let signals = 0;
   const onSigint = () => {
     if (++signals > 1) process.exit(INTERRUPTED_EXIT_CODE);

@@ -157,7 +157,7 @@ export async function reproduceCommand(which: string, options: ReproduceOptions)
       figures = await experimentFigures(results, { backend, signal, onProgress: say });
       interrupted = signal.aborted;
     }
-  }, backend !== 'wasm');
+  });
   fs.mkdirSync(out, { recursive: true });
   const files = [path.join(out, 'results.json'), path.join(out, 'results.csv'), ...figures.map((f) => path.join(out, f.file))];
   const info = { ...backendInfo(backend), version };

@@ -203,7 +203,7 @@ async function runDescentCommand(config: GradientDescentConfig, options: RunComm
   const progress = quiet ? { update() {}, stop() {} } : descentProgress(config, process.stderr.isTTY === true);
   let result: DescentExperimentResult;
   try {
-    result = await withInterrupt((signal) => runDescentExperiment(config, { backend: name, signal, onProgress: (p) => progress.update(p) }), name !== 'wasm');
+    result = await withInterrupt((signal) => runDescentExperiment(config, { backend: name, signal, onProgress: (p) => progress.update(p) }));
   } finally {
     progress.stop();
   }
@@ -234,7 +234,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       onRunStart: (seed, k) => progress.runStart(seed, k),
       onProgress: (seed, p) => progress.update(seed, p),
       onRunEnd: (run, k) => progress.runEnd(run, k),
-    }), flowName !== 'wasm');
+    }));
   } finally {
     progress.stop();
   }

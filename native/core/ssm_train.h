@@ -99,7 +99,9 @@ typedef struct ssm_train_output {
 
 /* Called from the calling thread between chunks of epochs: the slowest student's epoch.
  * Single-threaded builds (SSM_SINGLE_THREAD, WebAssembly) train the students one after the
- * other and report the running student's epoch every 1024 epochs, then the slowest at the end. */
+ * other and report the running student's epoch every 1024 epochs (fewer, down to every epoch,
+ * when an epoch is large: about a millisecond of work between reports), then the slowest at
+ * the end. */
 typedef void (*ssm_train_progress)(void* context, int64_t epoch, double loss);
 
 ssm_status ssm_train(const ssm_train_config* config, ssm_train_output* out, ssm_train_progress progress,

@@ -91,10 +91,30 @@ class StudentRun {
   std::atomic<int64_t> epoch{0};
   std::atomic<double> last_loss{NAN};
 #if defined(SSM_SINGLE_THREAD)
-  // No watching thread: called every 1024 epochs, after epoch/last_loss are stored, so
-  // the caller reports progress (and may set cfg.abort) between chunks of epochs.
+  // No watching thread: called between chunks of epochs, after epoch/last_loss are stored,
+  // so the caller reports progress (and may set cfg.abort) between them. A chunk is 1024
+  // epochs of a small problem, fewer (down to one) as an epoch grows: about 2^17 units of
+  // epoch_work() (under a millisecond in WebAssembly), so an abort from the caller's
+  // progress handler lands within about a millisecond.
   std::function<void()> on_chunk;
 #endif
+
+  // A rough count of the values one epoch touches: inputs, kernel, polynomials, MLP head.
+  int64_t epoch_work() const {
+    const int64_t head = cfg_.mlp.width > 0 ? MlpHead::size(cfg_.mlp.width, cfg_.mlp.depth) : 0;
+    return N_ * K_ + d_ * K_ + d_ * d_ + N_ * head;
+  }
+
+  static int64_t chunk_mask(int64_t work) {
+#if defined(SSM_SINGLE_THREAD)
+    int64_t chunk = 1024;
+    while (chunk > 1 && work > (int64_t{1} << 17) / chunk) chunk /= 2;
+    return chunk - 1;
+#else
+    (void)work;
+    return 1023;
+#endif
+  }
 
   void run() {
     const int64_t max_epochs = cfg_.max_epochs;
@@ -129,7 +149,7 @@ class StudentRun {
         to_log = cfg_.log_every;
       }
       --to_log;
-      if ((e & 1023) == 0) {
+      if ((e & chunk_mask_) == 0) {
         epoch.store(e, std::memory_order_relaxed);
         last_loss.store(loss, std::memory_order_relaxed);
 #if defined(SSM_SINGLE_THREAD)
@@ -485,6 +505,8 @@ class StudentRun {
   const ssm_train_config& cfg_;
   ssm_train_output* out_;
   const int64_t s_, d_, N_, K_;
+  // Epochs between progress stores: a power of two minus one (see on_chunk).
+  const int64_t chunk_mask_ = chunk_mask(epoch_work());
   const double* x_;
   const double* targets_;
   std::vector<double> a_, b_, c_, ga_, gb_, gc_, poly_, dpoly_, hrev_, erev_, y_, r_;
@@ -575,7 +597,7 @@ extern "C" ssm_status ssm_train(const ssm_train_config* config, ssm_train_output
 #if defined(SSM_SINGLE_THREAD)
     // One thread, no exceptions (the WebAssembly build): the students run one after the
     // other on the calling thread, which reports the running student's epoch and loss
-    // every 1024 epochs (the slowest student would be one that has not started).
+    // between chunks of epochs (the slowest student would be one that has not started).
     for (const auto& r : runs) {
       if (progress) {
         StudentRun* running = r.get();

@@ -7,9 +7,10 @@
 // Progress: a run started with progress = 1 calls the imported env.ssm_wasm_progress with
 // up to four numbers (training: epoch, loss; flow: t, loss, steps; large κ: log10 t, loss,
 // arc length, steps), synchronously on the calling thread. The run's abort flag (the
-// config's `abort` pointer) points into linear memory, so the import — or, later, code in
-// a worker thread's progress handler — can end the run by writing 1 there; the core reads
-// it at its next check (every epoch, every ODE step).
+// config's `abort` pointer) points into linear memory, so the import can end the run by
+// writing 1 there (lib/backends/wasm-run-worker.ts does when the main thread asks); the
+// core reads it at its next check (every epoch, every ODE step). Training calls the import
+// between chunks of epochs of about a millisecond (native/core/train.cc, on_chunk).
 #include <cstdint>
 
 #include "../core/ssm.h"
