@@ -25,6 +25,7 @@ fi
 # The kernels, the RNG, the training loops, the gradient flows and the ODE solvers.
 SOURCES=(
   native/core/blas_portable.cc
+  native/core/fixed_order.cc
   native/core/info.cc
   native/core/parallel.cc
   native/core/impulse.cc

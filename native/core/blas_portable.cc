@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "blas.h"
+#include "fixed_order.h"
 
 namespace ssm::blas {
 
@@ -58,43 +59,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
   }
 }
 
-int lu_factor(int64_t n, double* a, int64_t* pivots) {
-  int info = 0;
-  for (int64_t col = 0; col < n; ++col) {
-    int64_t piv = col;
-    double best = std::fabs(a[col * n + col]);
-    for (int64_t r = col + 1; r < n; ++r) {
-      const double v = std::fabs(a[r * n + col]);
-      if (v > best) best = v, piv = r;
-    }
-    pivots[col] = piv;
-    if (piv != col)
-      for (int64_t j = 0; j < n; ++j) std::swap(a[col * n + j], a[piv * n + j]);
-    const double d = a[col * n + col];
-    if (d == 0.0) {
-      if (info == 0) info = static_cast<int>(col + 1);
-      continue;
-    }
-    for (int64_t r = col + 1; r < n; ++r) {
-      const double f = (a[r * n + col] /= d);
-      for (int64_t j = col + 1; j < n; ++j) a[r * n + j] -= f * a[col * n + j];
-    }
-  }
-  return info;
-}
+// The fixed-order LU of the gradient flows (fixed_order.cc) is this implementation's LU.
+int lu_factor(int64_t n, double* a, int64_t* pivots) { return fixed_order::lu_factor(n, a, pivots); }
 
 void lu_solve(int64_t n, const double* lu, const int64_t* pivots, int64_t nrhs, double* b) {
-  for (int64_t i = 0; i < n; ++i)
-    if (pivots[i] != i)
-      for (int64_t j = 0; j < nrhs; ++j) std::swap(b[i * nrhs + j], b[pivots[i] * nrhs + j]);
-  for (int64_t i = 0; i < n; ++i)  // forward: L has a unit diagonal
-    for (int64_t p = 0; p < i; ++p)
-      for (int64_t j = 0; j < nrhs; ++j) b[i * nrhs + j] -= lu[i * n + p] * b[p * nrhs + j];
-  for (int64_t i = n - 1; i >= 0; --i) {
-    for (int64_t p = i + 1; p < n; ++p)
-      for (int64_t j = 0; j < nrhs; ++j) b[i * nrhs + j] -= lu[i * n + p] * b[p * nrhs + j];
-    for (int64_t j = 0; j < nrhs; ++j) b[i * nrhs + j] /= lu[i * n + i];
-  }
+  fixed_order::lu_solve(n, lu, pivots, nrhs, b);
 }
 
 const char* name() { return "portable"; }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checks.h"
+#include "fixed_order.h"
 #include "kernels.h"
 #include "mlp.h"
 #include "ode.h"
@@ -26,7 +27,8 @@ class FlowSystem final : public ode::System {
         b_(cfg.student.b, cfg.student.b + d_),
         c_(cfg.student.c, cfg.student.c + d_),
         ga_(d_), gb_(d_), gc_(d_), e_(static_cast<size_t>(cfg.x.length)), hrev_(e_.size()),
-        impulse_work_(static_cast<size_t>(impulse_work_size(d_))) {
+        impulse_work_(static_cast<size_t>(impulse_work_size(d_))),
+        evaluator_(d_, cfg.x, cfg.targets) {
     if (cfg.teacher.a != nullptr)
       ext_ = std::make_unique<ExtrapolationError>(cfg.teacher, cfg.ext_from, cfg.ext_to, d_);
     for (int bit : {SSM_TRAIN_A, SSM_TRAIN_B, SSM_TRAIN_C})
@@ -36,7 +38,6 @@ class FlowSystem final : public ode::System {
       mlp_->reserve(cfg.x.count);
       mlp_trained_ = (cfg.train & SSM_TRAIN_MLP) != 0;
       erev_.resize(e_.size()), poly_.resize(d_), dpoly_.resize(d_), r_.resize(cfg.x.count);
-      poly_work_.resize(static_cast<size_t>(e_polynomials_work_size(d_)));
     }
   }
 
@@ -64,7 +65,7 @@ class FlowSystem final : public ode::System {
       return;
     }
     double loss = 0.0;
-    ssm_evaluation ev{};
+    fixed_order::Evaluation ev{};
     ev.loss = &loss;
     ev.grad_a = cfg_.train & SSM_TRAIN_A ? ga_.data() : nullptr;
     ev.grad_b = cfg_.train & SSM_TRAIN_B ? gb_.data() : nullptr;
@@ -108,7 +109,7 @@ class FlowSystem final : public ode::System {
       for (int64_t t = 0; t < K; ++t) erev_[t] += scale * r_[n] * xn[t];
     }
     for (double& g : mlp_->grad()) g *= scale;
-    e_polynomials_into(d_, a_.data(), K, erev_.data(), poly_.data(), dpoly_.data(), nullptr, poly_work_.data());
+    fixed_order::e_polynomials(d_, a_.data(), K, erev_.data(), poly_.data(), dpoly_.data(), nullptr);
     for (int64_t i = 0; i < d_; ++i) {
       ga_[i] = c_[i] * b_[i] * dpoly_[i];
       gb_[i] = c_[i] * poly_[i];
@@ -125,7 +126,7 @@ class FlowSystem final : public ode::System {
     if (cfg_.train == SSM_TRAIN_A && !mlp_) {  // (through a head: differences below)
       unpack(y);
       double loss = 0.0;
-      ssm_evaluation ev{};
+      fixed_order::Evaluation ev{};
       ev.loss = &loss;
       ev.hessian = J;
       evaluate(ev);
@@ -154,7 +155,7 @@ class FlowSystem final : public ode::System {
     if (!with_grad) return light_metrics();
     if (mlp_) return head_metrics();
     Metrics m{};
-    ssm_evaluation ev{};
+    fixed_order::Evaluation ev{};
     ev.loss = &m.loss;
     const int64_t K = cfg_.x.length;
     std::vector<double>& e = e_;
@@ -222,7 +223,7 @@ class FlowSystem final : public ode::System {
     unpack(y);
     if (mlp_) return head_gradient();
     double loss = 0.0;
-    ssm_evaluation ev{};
+    fixed_order::Evaluation ev{};
     ev.loss = &loss;
     evaluate(ev);
     return loss;
@@ -237,26 +238,20 @@ class FlowSystem final : public ode::System {
   std::vector<double>& param(int bit) { return bit == SSM_TRAIN_A ? a_ : bit == SSM_TRAIN_B ? b_ : c_; }
   const std::vector<double>& param(int bit) const { return bit == SSM_TRAIN_A ? a_ : bit == SSM_TRAIN_B ? b_ : c_; }
 
-  void evaluate(ssm_evaluation& ev) {
-    ssm_models model{1, d_, a_.data(), b_.data(), c_.data()};
-    if (ssm_evaluate(&model, &cfg_.x, cfg_.targets, &ev) == SSM_OK) return;
-    // Non-finite parameters (a diverging trial step): NaN results make the solver reject
-    // the step or report non-finite values.
-    *ev.loss = NAN;
-    for (double* g : {ev.grad_a, ev.grad_b, ev.grad_c})
-      if (g) std::fill_n(g, d_, NAN);
-    if (ev.hessian) std::fill_n(ev.hessian, d_ * d_, NAN);
-    if (ev.e) std::fill_n(ev.e, cfg_.x.length, NAN);
-  }
+  // In fixed order (fixed_order.h): the same trajectory on every CPU and in WebAssembly.
+  // Non-finite parameters (a diverging trial step) give NaN results, which make the solver
+  // reject the step or report non-finite values.
+  void evaluate(const fixed_order::Evaluation& ev) { evaluator_(a_.data(), b_.data(), c_.data(), ev); }
 
   const ssm_flow_config& cfg_;
   int64_t d_;
   std::vector<int> blocks_;
   std::vector<double> a_, b_, c_, ga_, gb_, gc_, e_, hrev_, impulse_work_;
+  fixed_order::Evaluator evaluator_;
   std::unique_ptr<ExtrapolationError> ext_;
   std::unique_ptr<MlpHead> mlp_;
   bool mlp_trained_ = false;
-  std::vector<double> erev_, poly_, dpoly_, r_, poly_work_, h_;
+  std::vector<double> erev_, poly_, dpoly_, r_, h_;
 };
 
 class FlowObserver final : public ode::Observer {

@@ -19,7 +19,7 @@
 #include <cmath>
 #include <vector>
 
-#include "blas.h"
+#include "fixed_order.h"
 #include "ode.h"
 #include "ode_internal.h"
 
@@ -330,7 +330,7 @@ bool Lsoda::correct(double pnorm, double& del, int& m) {
       nslp_ = res_.nsteps;
       crate_ = 0.7;
       const bool finite = all_finite(n_ * n_, p_.data());
-      if (!finite || blas::lu_factor(n_, p_.data(), pivots_.data()) != 0) {
+      if (!finite || fixed_order::lu_factor(n_, p_.data(), pivots_.data()) != 0) {
         failure_ = finite ? Failure::kSingular : Failure::kNonFinite;
         return false;
       }
@@ -349,7 +349,7 @@ bool Lsoda::correct(double pnorm, double& del, int& m) {
         }
       } else {  // chord Newton: P Δ = h f(y) − z_1 − e
         for (int64_t i = 0; i < n_; ++i) y_[i] = h_ * savf_[i] - (z1[i] + acor_[i]);
-        blas::lu_solve(n_, p_.data(), pivots_.data(), 1, y_.data());
+        fixed_order::lu_solve(n_, p_.data(), pivots_.data(), 1, y_.data());
         del = norm(y_.data());
         for (int64_t i = 0; i < n_; ++i) {
           acor_[i] += y_[i];

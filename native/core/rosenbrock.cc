@@ -19,7 +19,7 @@
 #include <cmath>
 #include <vector>
 
-#include "blas.h"
+#include "fixed_order.h"
 #include "ode.h"
 #include "ode_internal.h"
 
@@ -115,7 +115,7 @@ Result rosenbrock(System& f, double t0, double t_end, double* y, const Options& 
   double h_accepted = 0.0, err_accepted = 0.0;  // Gustafsson's controller: the last accepted step
 
   // k_i ← E⁻¹ k_i, where k_i holds f(stage i) + Σ_{j<i} (c_ij / h) k_j on entry.
-  auto solve_stage = [&](double* out) { blas::lu_solve(n, lu.data(), pivots.data(), 1, out); };
+  auto solve_stage = [&](double* out) { fixed_order::lu_solve(n, lu.data(), pivots.data(), 1, out); };
 
   while (true) {
     if (opt.abort && *opt.abort) return finish(res, Status::kAborted, "aborted");
@@ -152,7 +152,7 @@ Result rosenbrock(System& f, double t0, double t_end, double* y, const Options& 
     for (int64_t i = 0; i < n * n; ++i) lu[i] = -jac[i];
     for (int64_t i = 0; i < n; ++i) lu[i * n + i] += diag;
     ++res.nlu;
-    if (blas::lu_factor(n, lu.data(), pivots.data()) != 0) {
+    if (fixed_order::lu_factor(n, lu.data(), pivots.data()) != 0) {
       if (++singular_count >= kMaxSingular)
         return finish(res, Status::kSingular, "the matrix I/(γh) − J stayed singular after halving the step");
       h = ha * 0.5;
