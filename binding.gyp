@@ -53,7 +53,7 @@
       "target_name": "ssm_exact",
       "type": "static_library",
       "comment": "Code whose rounding is fixed: like NumPy (mt19937) or the same on every CPU and in WebAssembly (fixed_order, the gradient flows); no contracted multiply-adds.",
-      "sources": ["native/core/mt19937.cc", "native/core/fixed_order.cc"],
+      "sources": ["native/core/mt19937.cc", "native/core/fixed_order.cc", "native/core/fixed_pow.cc"],
       "cflags": ["-fPIC"],
       "cflags_cc!": ["-ffp-contract=fast"],
       "cflags_cc+": ["-ffp-contract=off"],

@@ -26,6 +26,7 @@ fi
 SOURCES=(
   native/core/blas_portable.cc
   native/core/fixed_order.cc
+  native/core/fixed_pow.cc
   native/core/info.cc
   native/core/parallel.cc
   native/core/impulse.cc

@@ -2,7 +2,8 @@
  * The run methods on the WebAssembly build against the native addon (lib/backends/
  * wasm-run-addon.ts, native/wasm/exports_run.cc): the same raw configs give the same raw
  * results — the same keys, statuses, counters and sizes, numbers to 1e−10 relative (the
- * native build contracts to fused multiply-adds, wasm has none) — and the same bad
+ * native build contracts to fused multiply-adds, wasm has none), and the gradient flows
+ * bit for bit (native/core/fixed_order.h) — and the same bad
  * configs fail with the same error class and message (the binding's checks, repeated in
  * TypeScript). The struct layouts the module describes cover every field the runs write.
  *
@@ -138,19 +139,19 @@ function suite(wasm: RunAddon, native: RunAddon): void {
     for (const [label, method] of [['dopri5', 0], ['rosenbrock', 1], ['auto', 2], ['lsoda', 3]] as const) {
       it(label, () => {
         const config = flowConfig({ ode: { ...ode, method, rtol: method === 3 ? 1e-8 : 1e-10 } });
-        // adaptive steps: the same sequence, numbers to the integrator's own tolerance
-        assertSameResult(wasm.gradientFlow(config), native.gradientFlow(config), label, 1e-8);
+        // the flows round in a fixed order (native/core/fixed_order.h): the same bits
+        assertSameResult(wasm.gradientFlow(config), native.gradientFlow(config), label, 0);
       });
     }
     it('with an MLP head, stopping on the loss', () => {
       const config = flowConfig({ train: 9, until: Infinity, lossTol: 1e-3, outputTimes: F([]), mlp: { width: 2, depth: 1, weights: F([0.5, 0.7, 0.4, 0.6]) } });
-      assertSameResult(wasm.gradientFlow(config), native.gradientFlow(config), 'mlp', 1e-8);
+      assertSameResult(wasm.gradientFlow(config), native.gradientFlow(config), 'mlp', 0);
     });
     it('an exhausted step budget: the same status and message', () => {
       const config = flowConfig({ ode: { ...ode, maxSteps: 7 } });
       const r = wasm.gradientFlow(config);
       assert.equal(r.status, -2);
-      assertSameResult(r, native.gradientFlow(config), 'max-steps', 1e-8);
+      assertSameResult(r, native.gradientFlow(config), 'max-steps', 0);
     });
   });
 
@@ -185,7 +186,7 @@ function suite(wasm: RunAddon, native: RunAddon): void {
     it('solveTestProblem (Robertson, every method)', () => {
       for (const method of [0, 1, 2, 3]) {
         const args = [3, F([]), F([1, 0, 0]), 0, 100, F([1e-3, 1, 10, 100]), { ...ode, method, rtol: 1e-6, atol: 1e-10 }] as const;
-        assertSameResult(wasm.solveTestProblem(...args), native.solveTestProblem(...args), `Robertson, method ${method}`, 1e-6);
+        assertSameResult(wasm.solveTestProblem(...args), native.solveTestProblem(...args), `Robertson, method ${method}`, 0);
       }
     });
   });

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "fixed_order.h"
 #include "ode.h"
 #include "ode_internal.h"
 
@@ -113,13 +114,13 @@ Result dopri5_run(System& f, double t0, double t_end, double* y, const Options& 
 
     if (!(norm < 1.0)) {  // rejected (a NaN norm too)
       last_non_finite = !finite || std::isnan(norm);
-      h = ha * (finite ? std::max(kMinFactor, kSafety * std::pow(norm, -0.2)) : kMinFactor);
+      h = ha * (finite ? std::max(kMinFactor, kSafety * fixed_order::pow(norm, -0.2)) : kMinFactor);
       last_rejected = true;
       ++res.nrejected;
       continue;
     }
     last_non_finite = false;
-    double factor = norm == 0.0 ? kMaxFactor : std::min(kMaxFactor, kSafety * std::pow(norm, -0.2));
+    double factor = norm == 0.0 ? kMaxFactor : std::min(kMaxFactor, kSafety * fixed_order::pow(norm, -0.2));
     if (last_rejected) factor = std::min(1.0, factor);
     last_rejected = false;
     ++res.nsteps;

@@ -7,8 +7,10 @@
 // same across CPUs). So the flows evaluate the loss, gradient and Hessian here: Horner's
 // scheme with explicit fused multiply-adds (std::fma is correctly rounded everywhere), every
 // other sum in a written order with no contraction (this file is compiled with
-// -ffp-contract=off), no BLAS, and an LU factorization of our own. The systems gradient
-// flows integrate are small (d parameters, a few sequences), so the plain loops cost little.
+// -ffp-contract=off), no BLAS, an LU factorization of our own, and a correctly rounded pow
+// for the solvers' step-size formulas (fixed_pow.cc; the C library's pow differs between
+// glibc's FMA variant and musl). The systems gradient flows integrate are small (d
+// parameters, a few sequences), so the plain loops cost little.
 #ifndef SSM_POISON_CORE_FIXED_ORDER_H
 #define SSM_POISON_CORE_FIXED_ORDER_H
 
@@ -49,6 +51,10 @@ class Evaluator {
   const double* targets_;
   std::vector<double> hrev_, erev_, r_, poly_, dpoly_, d2poly_, work_, D_, J_;
 };
+
+// x^y correctly rounded (fixed_pow.cc): the ODE solvers' step-size formulas use it in place
+// of the C library's pow, whose last bit depends on the library and the CPU.
+double pow(double x, double y);
 
 // LU factorization with partial pivoting of the n×n row-major a, in place (LINPACK's
 // order); 0, or k+1 when the k-th pivot is exactly 0. lu_solve solves A x = b (b is

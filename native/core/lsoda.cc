@@ -396,11 +396,11 @@ bool Lsoda::correct(double pnorm, double& del, int& m) {
 // a success. Returns true when h (or q) changed.
 bool Lsoda::select_step_and_order(double dsm, double rhup) {
   const double exsm = 1.0 / l_;
-  double rhsm = 1.0 / (1.2 * std::pow(dsm, exsm) + 0.0000012);
+  double rhsm = 1.0 / (1.2 * fixed_order::pow(dsm, exsm) + 0.0000012);
   double rhdn = 0.0;
   if (nq_ != 1) {
     const double ddn = norm(z(l_ - 1)) / co_->test[nq_][0], exdn = 1.0 / nq_;
-    rhdn = 1.0 / (1.3 * std::pow(ddn, exdn) + 0.0000013);
+    rhdn = 1.0 / (1.3 * fixed_order::pow(ddn, exdn) + 0.0000013);
   }
   double pdh = 0.0;
   if (meth_ == kAdams) {
@@ -460,12 +460,12 @@ bool Lsoda::consider_switch(double dsm, double pnorm) {
     if (nq_ > kMaxBdf) return false;  // orders above 5: not stiff (so nq ≤ mxords below)
     double rh2;
     if (dsm > 100.0 * pnorm * kRound && pdest_ != 0.0) {
-      double rh1 = 1.0 / (1.2 * std::pow(dsm, exsm) + 0.0000012), rh1it = 2.0 * rh1;
+      double rh1 = 1.0 / (1.2 * fixed_order::pow(dsm, exsm) + 0.0000012), rh1it = 2.0 * rh1;
       const double pdh = pdlast_ * std::fabs(h_);
       if (pdh * rh1 > 0.00001) rh1it = kStability[nq_] / pdh;
       rh1 = std::min(rh1, rh1it);
       const double dm2 = dsm * (cm1_[nq_] / cm2_[nq_]);
-      rh2 = 1.0 / (1.2 * std::pow(dm2, exsm) + 0.0000012);
+      rh2 = 1.0 / (1.2 * fixed_order::pow(dm2, exsm) + 0.0000012);
       if (rh2 < kSwitchRatio * rh1) return false;
     } else {
       // Estimates polluted by round-off: switch only if stability restricted the last step.
@@ -481,14 +481,14 @@ bool Lsoda::consider_switch(double dsm, double pnorm) {
   }
   // BDF → Adams at the same order (q ≤ 5 ≤ mxordn).
   double dm1 = dsm * (cm2_[nq_] / cm1_[nq_]);
-  double rh1 = 1.0 / (1.2 * std::pow(dm1, exsm) + 0.0000012), rh1it = 2.0 * rh1;
+  double rh1 = 1.0 / (1.2 * fixed_order::pow(dm1, exsm) + 0.0000012), rh1it = 2.0 * rh1;
   const double pdh = pdnorm_ * std::fabs(h_);
   if (pdh * rh1 > 0.00001) rh1it = kStability[nq_] / pdh;
   rh1 = std::min(rh1, rh1it);
-  const double rh2 = 1.0 / (1.2 * std::pow(dsm, exsm) + 0.0000012);
+  const double rh2 = 1.0 / (1.2 * fixed_order::pow(dsm, exsm) + 0.0000012);
   if (rh1 * kSwitchRatio < 5.0 * rh2) return false;
   const double alpha = std::max(0.001, rh1);
-  dm1 = std::pow(alpha, exsm) * dm1;
+  dm1 = fixed_order::pow(alpha, exsm) * dm1;
   if (dm1 <= 1000.0 * kRound * pnorm) return false;
   icount_ = kSwitchTestPeriod;
   meth_ = kAdams;
@@ -592,7 +592,7 @@ bool Lsoda::step() {
         const double* saved = z(lmax_ - 1);
         for (int64_t i = 0; i < n_; ++i) savf_[i] = acor_[i] - saved[i];
         const double dup = norm(savf_.data()) / co_->test[nq_][2], exup = 1.0 / (l_ + 1);
-        rhup = 1.0 / (1.4 * std::pow(dup, exup) + 0.0000014);
+        rhup = 1.0 / (1.4 * fixed_order::pow(dup, exup) + 0.0000014);
       }
       if (select_step_and_order(dsm, rhup)) rmax_ = 10.0;
     } else if (ialth_ == 1 && l_ != lmax_) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "fixed_order.h"
 #include "ode.h"
 
 namespace ssm::ode {
@@ -59,7 +60,7 @@ double initial_step(System& f, double t0, const double* y0, const double* f0, do
   d2 = std::sqrt(d2 / n) / h0;
   if (!std::isfinite(d2)) return std::min(h0, opt.max_step);
   const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3)
-                                                  : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
+                                                  : fixed_order::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
   return std::min({100 * h0, h1, opt.max_step});
 }
 

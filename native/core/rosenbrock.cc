@@ -202,16 +202,16 @@ Result rosenbrock(System& f, double t0, double t_end, double* y, const Options& 
 
     if (!(norm < 1.0)) {  // rejected (a NaN norm too)
       last_non_finite = !finite || std::isnan(norm);
-      h = ha * (finite && !std::isnan(norm) ? std::max(kMinFactor, kSafety * std::pow(norm, -0.25)) : kMinFactor);
+      h = ha * (finite && !std::isnan(norm) ? std::max(kMinFactor, kSafety * fixed_order::pow(norm, -0.25)) : kMinFactor);
       last_rejected = true;
       ++res.nrejected;
       continue;
     }
     last_non_finite = false;
-    double factor = norm == 0.0 ? kMaxFactor : std::min(kMaxFactor, kSafety * std::pow(norm, -0.25));
+    double factor = norm == 0.0 ? kMaxFactor : std::min(kMaxFactor, kSafety * fixed_order::pow(norm, -0.25));
     if (h_accepted > 0 && norm > 0) {
       // Gustafsson's predictive controller (rodas.f, PRED): the smaller of the two factors.
-      const double predicted = kSafety * (ha / h_accepted) * std::pow(err_accepted / (norm * norm), 0.25);
+      const double predicted = kSafety * (ha / h_accepted) * fixed_order::pow(err_accepted / (norm * norm), 0.25);
       factor = std::min(factor, std::max(kMinFactor, predicted));
     }
     if (last_rejected) factor = std::min(1.0, factor);
