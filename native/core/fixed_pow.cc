@@ -65,47 +65,75 @@ inline DD div(DD a, DD b) {  // long division, three quotient digits
 
 // ln 2 = kLn2.hi + kLn2.lo + O(6e−34).
 constexpr DD kLn2{0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56};
+constexpr DD kOne{1.0, 0.0};
 
-constexpr int kLogTerms = 23;  // atanh series: s^{2k}/(2k+1), k < 23 (s^44/45 < 1e−34)
-constexpr int kExpTerms = 9;   // Taylor series of e^x − 1 for |x| < 3.4e−4: x^k/k!, k ≤ 9
+// Table points c = j/128: log x reduces to log c + log(m/c) with |m − c| ≤ 1/256, and exp z
+// to e^{j/128} · e^{r} with |r| ≤ 1/256; the short series below then reach ~1e−33.
+constexpr int kLogFirst = 90, kLogLast = 182;  // c ∈ [0.703, 1.422] covers m ∈ [√½, √2)
+constexpr int kExpSpan = 45;                   // j ∈ [−45, 45] covers |r| ≤ ln2/2
+constexpr int kSeriesTerms = 23;               // the tables' own series (|s| ≤ 0.172, |x| < 3.4e−4)
+constexpr int kLogTerms = 7;                   // s^{2k}/(2k+1), |s| < 0.0028
+constexpr int kExpTerms = 11;                  // x^k/k!, |x| ≤ 1/256
 
-// 1/(2k+1) and 1/k as double-doubles, divided once.
-struct Reciprocals {
-  std::array<DD, kLogTerms> odd;
-  std::array<DD, kExpTerms + 1> integer;
-  Reciprocals() {
-    for (int k = 0; k < kLogTerms; ++k) odd[k] = div(DD{1.0, 0.0}, DD{2.0 * k + 1.0, 0.0});
-    for (int k = 1; k <= kExpTerms; ++k) integer[k] = div(DD{1.0, 0.0}, DD{static_cast<double>(k), 0.0});
-  }
-};
-const Reciprocals& reciprocals() {
-  static const Reciprocals r;
-  return r;
+// atanh s = s Σ_{k<terms} s^{2k}/(2k+1) (no cancellation: every term has the sign of s).
+inline DD atanh_series(DD s, int terms, const DD* odd) {
+  const DD s2 = mul(s, s);
+  DD series{0.0, 0.0};
+  for (int k = terms - 1; k >= 0; --k) series = add(mul(series, s2), odd[k]);
+  return mul(s, series);
 }
 
-// log x for finite x > 0: x = m·2^e with m ∈ [√½, √2), log m = 2 atanh(s), s = (m−1)/(m+1),
-// |s| ≤ 0.172, and atanh(s) = s Σ_k s^{2k}/(2k+1).
-inline DD log_dd(double x, const Reciprocals& rc) {
+// e^x − 1 = Σ_{1≤k≤terms} x^k/k! by Horner's scheme.
+inline DD expm1_series(DD x, int terms, const DD* inverse) {
+  DD u{0.0, 0.0};
+  for (int k = terms; k >= 1; --k) u = mul(mul(add(u, kOne), x), inverse[k]);
+  return u;
+}
+
+// Reciprocals and the two tables, computed once by the long series.
+struct Tables {
+  std::array<DD, kSeriesTerms> odd;         // 1/(2k+1)
+  std::array<DD, kSeriesTerms + 1> inverse;  // 1/k
+  std::array<DD, kLogLast - kLogFirst + 1> log_c;
+  std::array<DD, 2 * kExpSpan + 1> exp_j;
+  Tables() {
+    for (int k = 0; k < kSeriesTerms; ++k) odd[k] = div(kOne, DD{2.0 * k + 1.0, 0.0});
+    for (int k = 1; k <= kSeriesTerms; ++k) inverse[k] = div(kOne, DD{static_cast<double>(k), 0.0});
+    for (int j = kLogFirst; j <= kLogLast; ++j) {  // log c = 2 atanh((c − 1)/(c + 1)), c − 1 exact
+      const double c = j / 128.0;
+      log_c[j - kLogFirst] = mul(atanh_series(div(DD{c - 1.0, 0.0}, two_sum(c, 1.0)), kSeriesTerms, odd.data()), 2.0);
+    }
+    for (int j = -kExpSpan; j <= kExpSpan; ++j) {  // e^{j/128} = (e^{j/131072})^1024: ten squarings
+      DD u = expm1_series(DD{j / 131072.0, 0.0}, 9, inverse.data());
+      for (int i = 0; i < 10; ++i) u = add(mul(u, 2.0), mul(u, u));
+      exp_j[j + kExpSpan] = add(kOne, u);
+    }
+  }
+};
+const Tables& tables() {
+  static const Tables t;
+  return t;
+}
+
+// log x for finite x > 0: x = m·2^e, m ∈ [√½, √2), c = j/128 nearest m, and
+// log x = e ln 2 + log c + 2 atanh((m − c)/(m + c)) (m − c is exact: Sterbenz).
+inline DD log_dd(double x, const Tables& t) {
   int e = 0;
   double m = std::frexp(x, &e);  // m ∈ [½, 1)
   if (m < 0.70710678118654752) m *= 2.0, --e;
-  const DD s = div(DD{m - 1.0, 0.0}, two_sum(m, 1.0));  // m − 1 is exact (Sterbenz)
-  const DD s2 = mul(s, s);
-  DD series{0.0, 0.0};
-  for (int k = kLogTerms - 1; k >= 0; --k) series = add(mul(series, s2), rc.odd[k]);
-  return add(mul(kLn2, static_cast<double>(e)), mul(mul(s, series), 2.0));
+  const double j = std::nearbyint(m * 128.0), c = j / 128.0;
+  const DD s = div(DD{m - c, 0.0}, two_sum(m, c));
+  const DD log_m = add(t.log_c[static_cast<int>(j) - kLogFirst], mul(atanh_series(s, kLogTerms, t.odd.data()), 2.0));
+  return add(mul(kLn2, static_cast<double>(e)), log_m);
 }
 
-// exp z for |z| < 708: z = n ln 2 + r, |r| ≤ ln2/2; u = e^{r/1024} − 1 by Taylor's series,
-// then ten squarings as u ← 2u + u² (relative accuracy kept near 0), and e^z = 2^n (1 + u).
-inline double exp_dd_rounded(DD z, const Reciprocals& rc) {
+// e^z rounded, |z| < 708: z = n ln 2 + j/128 + r, |r| ≤ 1/256, e^z = 2^n e^{j/128} (1 + expm1 r).
+inline double exp_dd_rounded(DD z, const Tables& t) {
   const double n = std::nearbyint(z.hi / kLn2.hi);
   const DD r = add(z, neg(mul(kLn2, n)));
-  const DD x{r.hi / 1024.0, r.lo / 1024.0};  // exact
-  DD u{0.0, 0.0};
-  for (int k = kExpTerms; k >= 1; --k) u = mul(mul(add(u, DD{1.0, 0.0}), x), rc.integer[k]);
-  for (int i = 0; i < 10; ++i) u = add(mul(u, 2.0), mul(u, u));
-  const DD result = add(DD{1.0, 0.0}, u);
+  const double j = std::nearbyint(r.hi * 128.0);
+  const DD x = add(r, DD{-j / 128.0, 0.0});
+  const DD result = mul(t.exp_j[static_cast<int>(j) + kExpSpan], add(kOne, expm1_series(x, kExpTerms, t.inverse.data())));
   return std::ldexp(result.hi + result.lo, static_cast<int>(n));
 }
 
@@ -118,10 +146,10 @@ double pow(double x, double y) {
   // Special and extreme arguments keep the C library's answer (C99 Annex F fixes the
   // special cases; subnormal and overflowing results never reach the step formulas).
   if (!(x > 0.0) || !std::isfinite(x) || !std::isfinite(y) || y == 0.0 || x == 1.0) return std::pow(x, y);
-  const Reciprocals& rc = reciprocals();
-  const DD z = mul(log_dd(x, rc), y);
+  const Tables& t = tables();
+  const DD z = mul(log_dd(x, t), y);
   if (!(std::fabs(z.hi) < 700.0)) return std::pow(x, y);
-  return exp_dd_rounded(z, rc);
+  return exp_dd_rounded(z, t);
 }
 
 }  // namespace ssm::fixed_order
