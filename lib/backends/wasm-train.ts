@@ -104,6 +104,25 @@ export function trainInput(value: unknown): TrainInput {
 /** Room for n values of 8 bytes (doubles or int64), zeroed, or NULL when n is 0. */
 const buffer = (call: Call, n: number, what: string) => (n > 0 ? call.zeros(n, what) : 0);
 
+/**
+ * A log of S students × M rows × width values out of linear memory: the buffer is zeroed
+ * and the core writes rows 0 … count_s − 1 of each student, so only those are copied (the
+ * γ log of an aborted long-sequence run is mostly unwritten: copying its whole capacity
+ * would delay the result by tens of milliseconds). Same values as copying everything.
+ */
+function writtenRows(call: Call, ptr: number, S: number, M: number, width: number, counts: number[], int64 = false): Float64Array {
+  const out = new Float64Array(S * M * width);
+  for (let s = 0; s < S; s++) {
+    const start = s * M * width;
+    const n = Math.min(counts[s], M) * width;
+    if (n <= 0) continue;
+    const at = ptr + start * 8;
+    if (int64) out.set(Array.from(new BigInt64Array(call.ex.memory.buffer, at, n), Number), start);
+    else out.set(new Float64Array(call.ex.memory.buffer, at, n), start);
+  }
+  return out;
+}
+
 /** Runs ssm_train on a checked config; throws on a failed status as the binding does. */
 export function runTrain(runtime: Runtime, t: TrainInput, control: RunControl = {}): NativeTrainResult {
   return runtime.run('train', (call, check) => {
@@ -174,13 +193,14 @@ export function runTrain(runtime: Runtime, t: TrainInput, control: RunControl = 
       logsDropped: call.int64s(ptr.logs_dropped, S), reported: call.int64s(ptr.reported, S),
     };
     if (M > 0) {
+      const rows = (key: string, width = 1) => writtenRows(call, ptr[key], S, M, width, result.logCount);
       Object.assign(result, {
-        logEpoch: Float64Array.from(call.int64s(ptr.log_epoch, t.rows)),
-        logLoss: f64('log_loss', t.rows), logExtrapolationError: f64('log_ext_error', t.rows),
-        logAbsA: f64('log_abs_a', t.rowsD), logEffectiveRank: f64('log_eff_rank', t.rows),
-        logGamma: f64('log_gamma', t.rowsG), logLearningRate: f64('log_lr', t.rows),
-        logGradNorm: f64('log_grad_norm', t.rows),
-        ...(t.test ? { logTestError: f64('log_test_error', t.rows) } : {}),
+        logEpoch: writtenRows(call, ptr.log_epoch, S, M, 1, result.logCount, true),
+        logLoss: rows('log_loss'), logExtrapolationError: rows('log_ext_error'),
+        logAbsA: rows('log_abs_a', d), logEffectiveRank: rows('log_eff_rank'),
+        logGamma: t.rowsG > 0 ? rows('log_gamma', t.K - 1) : new Float64Array(0), logLearningRate: rows('log_lr'),
+        logGradNorm: rows('log_grad_norm'),
+        ...(t.test ? { logTestError: rows('log_test_error') } : {}),
       });
     }
     return result;

@@ -7,6 +7,7 @@
 //   1 adaptive, 2 adam), lr, beta, soft, beta1, beta2, epsilon, weightDecay }, batchSize,
 //   batchSeed, eps, maxEpochs, epochsAfterStop, logEvery, maxLogs, teacherA/B/C?, extFrom?,
 //   extTo? }
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -166,18 +167,31 @@ struct TrainJob {
     r.Set("logsDropped", numbers(env, dropped));
     r.Set("reported", numbers(env, reported));
     if (M > 0) {
-      std::vector<double> epochs_d(log_epoch.begin(), log_epoch.end());
-      r.Set("logEpoch", f64(epochs_d));
-      r.Set("logLoss", f64(log_loss));
-      r.Set("logExtrapolationError", f64(log_ext));
-      r.Set("logAbsA", f64(log_abs_a));
-      r.Set("logEffectiveRank", f64(log_rank));
-      r.Set("logGamma", f64(log_gamma));
-      r.Set("logLearningRate", f64(log_lr));
-      r.Set("logGradNorm", f64(log_gnorm));
-      if (config.test_count > 0) r.Set("logTestError", f64(log_test));
+      r.Set("logEpoch", written_rows(env, log_epoch, 1));
+      r.Set("logLoss", written_rows(env, log_loss, 1));
+      r.Set("logExtrapolationError", written_rows(env, log_ext, 1));
+      r.Set("logAbsA", written_rows(env, log_abs_a, d));
+      r.Set("logEffectiveRank", written_rows(env, log_rank, 1));
+      r.Set("logGamma", written_rows(env, log_gamma, K > 1 ? K - 1 : 0));
+      r.Set("logLearningRate", written_rows(env, log_lr, 1));
+      r.Set("logGradNorm", written_rows(env, log_gnorm, 1));
+      if (config.test_count > 0) r.Set("logTestError", written_rows(env, log_test, 1));
     }
     return r;
+  }
+
+  // A log (S students × M rows × width) as a new Float64Array: zeros, and each student's
+  // written rows copied (an aborted long run's γ log is mostly unwritten; copying its whole
+  // capacity would delay the result by tens of milliseconds). The same values as a full copy.
+  template <class T>
+  Napi::Float64Array written_rows(Napi::Env env, const std::vector<T>& v, int64_t width) const {
+    Napi::Float64Array arr = Napi::Float64Array::New(env, v.size());
+    if (width == 0) return arr;
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t start = s * M * width, n = std::min(log_count[s], M) * width;
+      if (n > 0) std::copy(v.begin() + start, v.begin() + start + n, arr.Data() + start);
+    }
+    return arr;
   }
 };
 
