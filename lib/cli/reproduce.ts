@@ -75,7 +75,19 @@ export function formatExperiment(e: ExperimentResult): string {
     ? `special sequences raise the ${metric} on every seed (mean ×${g(s.ratio, 3)})`
     : s.ratio > 1 ? `special sequences raise the mean ${metric} ×${g(s.ratio, 3)}, not on every seed`
       : `special sequences do not raise the mean ${metric} (×${g(s.ratio, 3)})`;
-  return `${e.name}\n${pad(rows)}\n${verdict}\n${(e.series ?? []).map(dynamicsLine).join('')}`;
+  return `${e.name}\n${pad(rows)}\n${verdict}\n${(e.series ?? []).map(dynamicsLine).join('')}${officialMlpLine(e)}`;
+}
+
+/** The SSM-in-MLP notebook's printed test errors per seed beside the table (float32 Keras). */
+function officialMlpLine(e: ExperimentResult): string {
+  const printed = e.runs.filter((r) => r.official?.clean && r.official.poisoned);
+  if (printed.length === 0) return '';
+  const seeds = printed.map((r) => {
+    const c = r.official!.clean!.final.testError;
+    const p = r.official!.poisoned!.final.testError;
+    return `${r.seed} ${g(c, 3)} / ${g(p, 3)} (×${g(p / c, 3)})`;
+  });
+  return `official notebook (float32 Keras), test error clean / poisoned: ${seeds.join(', ')}\n`;
 }
 
 /** How the largest |a_i| rose in one dynamics seed (RiseSummary, lib/experiments/dynamics.ts). */

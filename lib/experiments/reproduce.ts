@@ -9,7 +9,7 @@ import type { BackendChoice } from '../backends/loader';
 import type { FlowStatus } from '../flow';
 import type { TrainRun, TrainStatus } from '../train';
 import { DYNAMICS_CONFIGS, type DynamicsConfig, type DynamicsPlotSeries, plotSeries, runDynamics } from './dynamics';
-import { type PrintedRun, printedDynamicsRun } from './official-notebooks';
+import { type PrintedMlpRun, type PrintedRun, printedDynamicsRun, printedMlpRun } from './official-notebooks';
 import { SSM_IN_MLP_CONFIGS, type SsmInMlpConfig, runSsmInMlp } from './ssm-in-mlp';
 import { STANDALONE_CONFIGS, type StandaloneConfig, runStandalone } from './standalone';
 import { ODEINT_TOLERANCE, THEOREM1_CONFIGS, type Theorem1Config, runTheorem1 } from './theorem1';
@@ -34,6 +34,8 @@ export interface SeedResult {
   seed: number;
   clean: SideResult;
   poisoned: SideResult;
+  /** SSM in MLP: what the official notebook printed for this seed (float32 Keras), where it ran it. */
+  official?: { clean: PrintedMlpRun | null; poisoned: PrintedMlpRun | null };
 }
 
 export interface SideSummary {
@@ -164,7 +166,10 @@ function descentPlan<C extends StandaloneConfig | SsmInMlpConfig | DynamicsConfi
       };
       const clean = await side(false);
       const poisoned = await side(true);
-      const runs = seeds.map((seed, k) => ({ seed, clean: clean.sides[k], poisoned: poisoned.sides[k] }));
+      const runs: SeedResult[] = seeds.map((seed, k) => ({
+        seed, clean: clean.sides[k], poisoned: poisoned.sides[k],
+        ...(group === 'mlp' ? { official: { clean: printedMlpRun(config.name, seed, false), poisoned: printedMlpRun(config.name, seed, true) } } : {}),
+      }));
       const tracked = 'tracked' in config ? config.tracked : 0;
       return {
         name, group, metric: group === 'mlp' ? 'testError' : 'extrapolationError', config, runs,
