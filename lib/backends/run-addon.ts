@@ -7,6 +7,7 @@
  * pure-TypeScript backend has no run methods.
  */
 import type { RunAddon } from './addon-types';
+import type { Backend } from './backend';
 import { type BackendChoice, defaultChoice, getBackend } from './loader';
 import { loadAddon } from './native';
 import { createWasmRunAddon } from './wasm-run-addon';
@@ -17,9 +18,15 @@ export const RUN_BACKEND_NAMES: readonly RunBackendName[] = ['native', 'native-p
 
 const wasmAddons = new Map<string, RunAddon>();
 
+/** A Backend object (e.g. createWasmBackend('plain')) passed as the choice, or undefined. */
+function backendObject(choice: unknown): Backend | undefined {
+  return typeof choice === 'object' && choice !== null && typeof (choice as Backend).info === 'function' ? (choice as Backend) : undefined;
+}
+
 /** The run backend a choice resolves to, loaded; throws the loader's error when it cannot load. */
 export function resolveRunBackend(choice: unknown, purpose: string, option = 'options.backend'): RunBackendName {
-  const wanted = choice === undefined ? defaultChoice() : choice;
+  const object = backendObject(choice);
+  const wanted = object ? object.info().name : choice === undefined ? defaultChoice() : choice;
   if (wanted !== 'auto' && !(RUN_BACKEND_NAMES as readonly unknown[]).includes(wanted)) {
     throw rangeError(`auto, native, native-portable or wasm (${purpose} runs in the native addon or its WebAssembly build)`,
       choice === undefined ? 'SSM_POISON_BACKEND' : option, wanted);
@@ -31,7 +38,8 @@ export function resolveRunBackend(choice: unknown, purpose: string, option = 'op
 export function requireRunAddon(choice: unknown, purpose: string, option = 'options.backend'): { name: RunBackendName; addon: RunAddon } {
   const name = resolveRunBackend(choice, purpose, option);
   if (name !== 'wasm') return { name, addon: loadAddon(name) };
-  const variant = getBackend('wasm').info().simd ? 'simd' : 'plain';
+  // a wasm Backend object runs on its own build (SIMD or plain), the name on the default one
+  const variant = (backendObject(choice) ?? getBackend('wasm')).info().simd ? 'simd' : 'plain';
   let addon = wasmAddons.get(variant);
   if (!addon) wasmAddons.set(variant, (addon = createWasmRunAddon(variant)));
   return { name, addon };
