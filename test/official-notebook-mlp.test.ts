@@ -7,7 +7,7 @@
  * through an escape that float32 and float64 arithmetic take differently (README: a 1e−7
  * perturbation of the initial weights moves seed 4541's clean test error between 0.0002
  * and 0.13), so single clean seeds are not compared; the notebook's own clean/poisoned
- * contrast is itself ×1.00 on one seed (κ = 10, seed 4545).
+ * contrast is itself only ×1.002 on one seed (κ = 10, seed 4545).
  */
 import assert from 'node:assert/strict';
 
