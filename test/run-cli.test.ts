@@ -341,6 +341,21 @@ describe('ssm-poison run', () => {
     assert.match(r.stdout, /1\.49012e-8/);
   });
 
+  /** `run file --json` interrupted by SIGINT after 1.5 s; asserts that it stops within 5 s. */
+  async function interruptedRun(file: string, backend: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [bin, 'run', file, '--json', '--backend', backend], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const started = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
+    assert.ok(Date.now() - started < 5000, 'stops promptly');
+    return { code, stdout, stderr };
+  }
+
   // The automatic backend, and the WebAssembly build (its runs in a worker thread) when it loads.
   const interruptible = [...new Set([resolveRunBackend(undefined, 'gradient flows'), ...(tryRunAddon('wasm').addon ? ['wasm'] : [])])];
   for (const backend of interruptible) {
@@ -350,16 +365,7 @@ describe('ssm-poison run', () => {
       const c = readJson(path.join(examples, 'theorem1-L7-d10-clean.json'));
       c.flow.method = 'dopri5';
       const file = write(`slow-${backend}.json`, c);
-      const child = spawn(process.execPath, [bin, 'run', file, '--json', '--backend', backend], { cwd: root });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const started = Date.now();
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
-      assert.ok(Date.now() - started < 5000, 'stops promptly');
+      const { code, stdout, stderr } = await interruptedRun(file, backend);
       assert.equal(code, 130, stderr);
       const out = JSON.parse(stdout);
       assert.deepEqual(out.runs, []);
@@ -373,16 +379,7 @@ describe('ssm-poison run', () => {
       this.timeout(20_000);
       const c = readJson(path.join(examples, 'standalone-L6-d10-clean.json'));
       c.stop = { maxEpochs: 1e12, eps: 1e-300, epochsAfterStop: 0 };
-      const child = spawn(process.execPath, [bin, 'run', write(`slow-descent-${backend}.json`, c), '--json', '--backend', backend], { cwd: root });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const started = Date.now();
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
-      assert.ok(Date.now() - started < 5000, 'stops promptly');
+      const { code, stdout, stderr } = await interruptedRun(write(`slow-descent-${backend}.json`, c), backend);
       assert.equal(code, 130, stderr);
       const out = JSON.parse(stdout) as { interrupted: boolean; runs: { status: string }[] };
       assert.equal(out.interrupted, true);

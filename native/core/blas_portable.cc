@@ -1,6 +1,5 @@
 // Portable reference loops for the BLAS/LAPACK interface (no OpenBLAS; WebAssembly).
-#include <cmath>
-#include <utility>
+#include <cstddef>
 #include <vector>
 
 #include "blas.h"
